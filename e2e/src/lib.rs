@@ -9,11 +9,13 @@
 mod git_server;
 mod namespace;
 mod oracle;
+mod registry;
 mod shared;
 mod wait;
 
 pub use git_server::{GitServer, SshHostKeyType, WorkingCopy};
 pub use namespace::{TEST_NAMESPACE_LABEL, TestNamespace};
 pub use oracle::{kubectl, kubectl_stdin, oracle_bin};
+pub use registry::{Registry, RegistryError};
 pub use shared::{TestCluster, cluster};
 pub use wait::{WaitError, wait_for};

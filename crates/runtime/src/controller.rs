@@ -156,7 +156,7 @@ impl Runtime {
         concurrency: usize,
         configure: impl FnOnce(Controller<K>) -> Controller<K>,
     ) where
-        K: Reconcilable + Resource<DynamicType = ()> + std::hash::Hash + Eq,
+        K: Reconcilable,
         R: Reconciler<K>,
     {
         let (reader, writer) = reflector::store();

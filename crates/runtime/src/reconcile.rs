@@ -134,6 +134,7 @@ pub struct Progress<K: Reconcilable> {
     field_manager: String,
     status: K::Status,
     written: Option<K::Status>,
+    events: Vec<ObjectEvent>,
 }
 
 impl<K: Reconcilable> Progress<K> {
@@ -146,6 +147,7 @@ impl<K: Reconcilable> Progress<K> {
             field_manager: field_manager.to_string(),
             status,
             written,
+            events: Vec::new(),
         }
     }
 
@@ -193,6 +195,11 @@ impl<K: Reconcilable> Progress<K> {
             message,
             &stamp,
         );
+    }
+
+    /// Queues an event to publish after the status is written (e.g. a corrupt artifact found).
+    pub fn record(&mut self, event: ObjectEvent) {
+        self.events.push(event);
     }
 
     /// Removes a condition.
@@ -437,7 +444,10 @@ where
     if let Some(ready) = ready {
         ctx.metrics.record_ready(labels, &ready);
     }
-    if let Some(event) = event {
+    for event in std::mem::take(&mut progress.events)
+        .into_iter()
+        .chain(event)
+    {
         ctx.recorder.publish(&*object, event).await;
     }
     debug!(object = %described, "reconcile done");

@@ -5,7 +5,6 @@
 //! bytes, computed while writing. Each reconcile re-verifies the advertised digest and rebuilds
 //! on mismatch, and garbage-collects older files of the object.
 
-mod archive;
 mod gc;
 mod ignore_rules;
 
@@ -18,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-pub use archive::ArchiveLimits;
+pub use capstan_archive::Limits as ArchiveLimits;
 pub use gc::GcOutcome;
 pub use ignore_rules::IgnoreRules;
 
@@ -35,12 +34,12 @@ pub enum StorageError {
         #[source]
         source: io::Error,
     },
+    /// Packing the tree failed (too large, unreadable).
+    #[error("archiving the source")]
+    Archive(#[source] capstan_archive::ArchiveError),
     /// A path given to storage would leave the storage root.
     #[error("refusing path {0:?}: it leaves the storage root")]
     UnsafePath(String),
-    /// The tree to archive is larger than allowed.
-    #[error("{0}")]
-    TooLarge(String),
 }
 
 pub(crate) fn io_err<'a>(
@@ -129,9 +128,9 @@ impl Storage {
         Ok(self.root.join(relative))
     }
 
-    /// Archives `dir` as a deterministic tar.gz named `file` in `target`, skipping what
-    /// `ignore` excludes, symlinks and special files; returns the artifact (without
-    /// revision and metadata, which the caller sets).
+    /// Archives `dir` as a deterministic tar.gz (`capstan-archive`) named `file` in `target`,
+    /// skipping what `ignore` excludes, symlinks and special files; returns the artifact
+    /// (without revision and metadata, which the caller sets).
     pub fn archive(
         &self,
         target: &ArtifactDir,
@@ -142,8 +141,11 @@ impl Storage {
     ) -> Result<Artifact, StorageError> {
         let relative = target.file(file);
         let destination = self.local_path(&relative)?;
+        let exclude = |path: &Path, is_dir: bool| ignore.is_ignored(path, is_dir);
         self.write_atomically(&destination, |out| {
-            archive::write_tar_gz(dir, ignore, limits, out)
+            capstan_archive::pack_dir(dir, &exclude, limits, out)
+                .map(drop)
+                .map_err(StorageError::Archive)
         })?;
         self.artifact_for(&relative)
     }
@@ -353,6 +355,55 @@ mod tests {
         assert!(!store.verify(&artifact).unwrap());
         store.remove(&artifact).unwrap();
         assert!(!store.verify(&artifact).unwrap());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_artifact_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let store = storage(root.path());
+        let target = ArtifactDir::new("GitRepository", "ns", "app");
+        let destination = store.local_path(&target.file("abc.tar.gz")).unwrap();
+        let failed = store.write_atomically(&destination, |out| {
+            out.write_all(b"half an archive")
+                .map_err(io_err("writing", Path::new("x")))?;
+            Err(StorageError::UnsafePath("simulated crash".into()))
+        });
+        assert!(failed.is_err());
+        assert!(!destination.exists());
+        let leftovers: Vec<_> = std::fs::read_dir(destination.parent().unwrap())
+            .unwrap()
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "the temporary file is removed: {leftovers:?}"
+        );
+    }
+
+    #[test]
+    fn archived_trees_respect_ignore_rules() {
+        let root = tempfile::tempdir().unwrap();
+        let store = storage(root.path());
+        let tree = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tree.path().join(".git")).unwrap();
+        std::fs::write(tree.path().join(".git/config"), "x").unwrap();
+        std::fs::write(tree.path().join("app.yaml"), "kind: ConfigMap\n").unwrap();
+        let rules = IgnoreRules::for_tree(tree.path(), None);
+        let target = ArtifactDir::new("GitRepository", "ns", "app");
+        let artifact = store
+            .archive(
+                &target,
+                "1.tar.gz",
+                tree.path(),
+                &rules,
+                &ArchiveLimits::default(),
+            )
+            .unwrap();
+        assert!(artifact.digest.starts_with("sha256:"));
+        let file = std::fs::File::open(store.local_path(&artifact.path).unwrap()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        capstan_archive::unpack(file, out.path(), &ArchiveLimits::default()).unwrap();
+        assert!(out.path().join("app.yaml").is_file());
+        assert!(!out.path().join(".git").exists());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Deterministic tar.gz of a directory: the same tree always gives the same bytes, so the same
-//! commit gives the same digest. Entries are sorted; owners, names and times are zeroed; modes
-//! are normalised (0600 files, 0700 executables, 0750 directories, as Flux); symlinks and
-//! special files are skipped, so nothing outside the tree can be pulled in through a link.
+//! commit gives the same digest. Entries are sorted by byte order of their names; owners,
+//! owner names and times are zeroed; modes are normalised (0600 files, 0700 executables, 0750
+//! directories, as Flux); symlinks and special files are skipped.
 
 use std::fs;
 use std::io::{self, Write};
@@ -11,90 +11,73 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use super::{IgnoreRules, StorageError, io_err};
+use crate::{ArchiveError, Limits};
 
-/// Bounds on what one artifact may contain.
-#[derive(Debug, Clone, Copy)]
-pub struct ArchiveLimits {
-    /// Maximum number of entries.
-    pub max_files: usize,
-    /// Maximum total uncompressed size in bytes.
-    pub max_bytes: u64,
+/// What a pack wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PackStats {
+    /// Entries written (files and directories).
+    pub entries: u64,
+    /// Bytes of file content written (uncompressed).
+    pub bytes: u64,
 }
 
-impl Default for ArchiveLimits {
-    fn default() -> Self {
-        Self {
-            max_files: 200_000,
-            max_bytes: 2 << 30,
-        }
-    }
-}
-
-struct Counter {
-    files: usize,
-    bytes: u64,
-}
-
-/// Writes the tar.gz of `root` to `out`.
-pub(super) fn write_tar_gz(
+/// Writes the tar.gz of `root` to `out`, leaving out every path for which `exclude(relative
+/// path, is_dir)` is true (an excluded directory is not descended into).
+pub fn pack_dir(
     root: &Path,
-    ignore: &IgnoreRules,
-    limits: &ArchiveLimits,
+    exclude: &dyn Fn(&Path, bool) -> bool,
+    limits: &Limits,
     out: &mut dyn Write,
-) -> Result<(), StorageError> {
+) -> Result<PackStats, ArchiveError> {
     let gz = GzEncoder::new(out, Compression::default());
     let mut builder = tar::Builder::new(gz);
-    builder.mode(tar::HeaderMode::Deterministic);
-    let mut counter = Counter { files: 0, bytes: 0 };
+    let mut stats = PackStats::default();
     append_dir(
         &mut builder,
         root,
         Path::new(""),
-        ignore,
+        exclude,
         limits,
-        &mut counter,
+        &mut stats,
     )?;
     let gz = builder
         .into_inner()
-        .map_err(io_err("finishing the archive of", root))?;
-    gz.finish().map_err(io_err("compressing", root))?;
-    Ok(())
+        .map_err(ArchiveError::io("finishing the archive of", root))?;
+    gz.finish().map_err(ArchiveError::io("compressing", root))?;
+    Ok(stats)
 }
 
 fn append_dir<W: Write>(
     builder: &mut tar::Builder<W>,
     root: &Path,
     relative: &Path,
-    ignore: &IgnoreRules,
-    limits: &ArchiveLimits,
-    counter: &mut Counter,
-) -> Result<(), StorageError> {
+    exclude: &dyn Fn(&Path, bool) -> bool,
+    limits: &Limits,
+    stats: &mut PackStats,
+) -> Result<(), ArchiveError> {
     let dir = root.join(relative);
-    let mut entries: Vec<_> = fs::read_dir(&dir)
-        .map_err(io_err("reading directory", &dir))?
-        .map(|e| e.map(|e| e.file_name()))
+    let mut names: Vec<_> = fs::read_dir(&dir)
+        .map_err(ArchiveError::io("reading directory", &dir))?
+        .map(|entry| entry.map(|e| e.file_name()))
         .collect::<Result<_, _>>()
-        .map_err(io_err("reading directory", &dir))?;
+        .map_err(ArchiveError::io("reading directory", &dir))?;
     // Byte order of names, as Go's filepath.Walk: stable across machines and locales.
-    entries.sort();
-    for name in entries {
+    names.sort();
+    for name in names {
         let rel = relative.join(&name);
         let path = root.join(&rel);
-        let meta = fs::symlink_metadata(&path).map_err(io_err("inspecting", &path))?;
+        let meta = fs::symlink_metadata(&path).map_err(ArchiveError::io("inspecting", &path))?;
         let kind = meta.file_type();
-        if kind.is_symlink() || !(kind.is_file() || kind.is_dir()) {
+        if kind.is_symlink() || !(kind.is_file() || kind.is_dir()) || exclude(&rel, kind.is_dir()) {
             continue;
         }
-        if ignore.is_ignored(&rel, kind.is_dir()) {
-            continue;
-        }
-        counter.files += 1;
-        if counter.files > limits.max_files {
-            return Err(StorageError::TooLarge(format!(
-                "the source has more than {} files",
-                limits.max_files
-            )));
+        stats.entries += 1;
+        if stats.entries > limits.max_entries {
+            return Err(ArchiveError::TooLarge {
+                what: format!("the number of files under {}", root.display()),
+                limit: limits.max_entries,
+            });
         }
         let mut header = tar::Header::new_gnu();
         header.set_uid(0);
@@ -106,25 +89,25 @@ fn append_dir<W: Write>(
             header.set_size(0);
             builder
                 .append_data(&mut header, format!("{}/", rel.display()), io::empty())
-                .map_err(io_err("archiving", &path))?;
-            append_dir(builder, root, &rel, ignore, limits, counter)?;
+                .map_err(ArchiveError::io("archiving", &path))?;
+            append_dir(builder, root, &rel, exclude, limits, stats)?;
         } else {
-            counter.bytes += meta.len();
-            if counter.bytes > limits.max_bytes {
-                return Err(StorageError::TooLarge(format!(
-                    "the source is larger than {} bytes",
-                    limits.max_bytes
-                )));
+            stats.bytes += meta.len();
+            if stats.bytes > limits.max_size {
+                return Err(ArchiveError::TooLarge {
+                    what: format!("the size of {}", root.display()),
+                    limit: limits.max_size,
+                });
             }
             let executable = meta.permissions().mode() & 0o111 != 0;
             header.set_entry_type(tar::EntryType::Regular);
             header.set_mode(if executable { 0o700 } else { 0o600 });
             header.set_size(meta.len());
-            let file = fs::File::open(&path).map_err(io_err("opening", &path))?;
+            let file = fs::File::open(&path).map_err(ArchiveError::io("opening", &path))?;
             // Read at most the size recorded in the header, even if the file grows meanwhile.
             builder
                 .append_data(&mut header, &rel, io::Read::take(file, meta.len()))
-                .map_err(io_err("archiving", &path))?;
+                .map_err(ArchiveError::io("archiving", &path))?;
         }
     }
     Ok(())
@@ -137,9 +120,13 @@ mod tests {
 
     use super::*;
 
-    fn archive(root: &Path, ignore: &IgnoreRules) -> Vec<u8> {
+    fn nothing(_: &Path, _: bool) -> bool {
+        false
+    }
+
+    fn pack(root: &Path) -> Vec<u8> {
         let mut out = Vec::new();
-        write_tar_gz(root, ignore, &ArchiveLimits::default(), &mut out).unwrap();
+        pack_dir(root, &nothing, &Limits::default(), &mut out).unwrap();
         out
     }
 
@@ -177,18 +164,14 @@ mod tests {
 
     #[test]
     fn same_tree_gives_same_bytes_whatever_times_and_owners() {
-        let a = tree();
-        let first = archive(a.path(), &IgnoreRules::none());
+        let first = pack(tree().path());
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let b = tree();
-        let second = archive(b.path(), &IgnoreRules::none());
-        assert_eq!(first, second);
+        assert_eq!(first, pack(tree().path()));
     }
 
     #[test]
     fn modes_are_normalised() {
-        let dir = tree();
-        let entries = entries(&archive(dir.path(), &IgnoreRules::none()));
+        let entries = entries(&pack(tree().path()));
         assert_eq!(entries["run.sh"].0, 0o700);
         assert_eq!(entries["README.md"].0, 0o600);
         assert_eq!(entries["deploy/"].0, 0o750);
@@ -206,7 +189,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("link")).unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.path().join("linkdir")).unwrap();
         std::os::unix::fs::symlink("/etc", dir.path().join("deploy/etc")).unwrap();
-        let entries = entries(&archive(dir.path(), &IgnoreRules::none()));
+        let entries = entries(&pack(dir.path()));
         assert!(
             entries
                 .keys()
@@ -218,24 +201,46 @@ mod tests {
     }
 
     #[test]
+    fn excluded_paths_are_left_out_and_not_descended() {
+        let dir = tree();
+        let mut out = Vec::new();
+        let exclude = |path: &Path, _: bool| path.starts_with("deploy");
+        pack_dir(dir.path(), &exclude, &Limits::default(), &mut out).unwrap();
+        assert!(entries(&out).keys().all(|k| !k.starts_with("deploy")));
+    }
+
+    #[test]
     fn limits_are_enforced() {
         let dir = tree();
         let mut out = Vec::new();
-        let tiny = ArchiveLimits {
-            max_files: 2,
-            max_bytes: 1 << 20,
+        let few = Limits {
+            max_entries: 2,
+            max_size: 1 << 20,
         };
         assert!(matches!(
-            write_tar_gz(dir.path(), &IgnoreRules::none(), &tiny, &mut out),
-            Err(StorageError::TooLarge(_))
+            pack_dir(dir.path(), &nothing, &few, &mut out),
+            Err(ArchiveError::TooLarge { .. })
         ));
-        let small = ArchiveLimits {
-            max_files: 100,
-            max_bytes: 5,
+        let small = Limits {
+            max_entries: 100,
+            max_size: 5,
         };
         assert!(matches!(
-            write_tar_gz(dir.path(), &IgnoreRules::none(), &small, &mut out),
-            Err(StorageError::TooLarge(_))
+            pack_dir(dir.path(), &nothing, &small, &mut out),
+            Err(ArchiveError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn packed_trees_unpack_to_the_same_files() {
+        let dir = tree();
+        let bytes = pack(dir.path());
+        let dest = tempfile::tempdir().unwrap();
+        let unpacked = crate::unpack(bytes.as_slice(), dest.path(), &Limits::default()).unwrap();
+        assert_eq!(unpacked.files, 3);
+        assert_eq!(
+            fs::read_to_string(dest.path().join("deploy/app/deployment.yaml")).unwrap(),
+            "kind: Deployment\n"
+        );
     }
 }
