@@ -17,9 +17,7 @@
 //! [`WorkingCopy`] prepares history with the `git` CLI. Nothing here ever skips: when a server
 //! cannot start, [`GitServer::start`] panics with the cause.
 
-mod install;
 mod lighttpd;
-mod process;
 mod sshd;
 mod working_copy;
 
@@ -28,7 +26,8 @@ use std::process::Command;
 
 pub use working_copy::WorkingCopy;
 
-use process::Supervisor;
+use crate::install;
+use crate::process::Supervisor;
 
 /// The type of the host key `sshd` presents (it has exactly one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +43,8 @@ pub enum SshHostKeyType {
 /// An `sshd` and a `lighttpd` serving the bare repositories of one temp dir; stopped on drop.
 #[derive(Debug)]
 pub struct GitServer {
-    // Declared first so the processes stop before their directory is removed.
-    supervisor: Supervisor,
+    // Declared first so the processes stop (on drop) before their directory is removed.
+    _supervisor: Supervisor,
     dir: tempfile::TempDir,
     repos: PathBuf,
     user: String,
@@ -86,9 +85,10 @@ impl GitServer {
     }
 
     fn try_start(host_key: SshHostKeyType) -> Result<GitServer, String> {
-        install::ensure_packages()?;
+        install::ensure_packages(PACKAGES)?;
+        remove_stale_dirs();
         let dir = tempfile::Builder::new()
-            .prefix("capstan-git-server-")
+            .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| format!("creating a temp dir: {e}"))?;
         let repos = dir.path().join("repos");
@@ -102,7 +102,7 @@ impl GitServer {
         supervisor.wait_ready(&[ssh.port, http.http_port, http.https_port])?;
 
         Ok(GitServer {
-            supervisor,
+            _supervisor: supervisor,
             repos,
             user,
             ssh_port: ssh.port,
@@ -246,9 +246,28 @@ impl GitServer {
     }
 }
 
-impl Drop for GitServer {
-    fn drop(&mut self) {
-        self.supervisor.stop();
+/// The packages providing `/usr/sbin/sshd`, `/usr/sbin/lighttpd` with `mod_openssl`, and
+/// `git http-backend` (plus `ssh-keygen`, a dependency of `openssh-server`).
+const PACKAGES: &[&str] = &["openssh-server", "lighttpd", "lighttpd-mod-openssl", "git"];
+
+/// Server directories are `<tmp>/capstan-git-server-<pid>-<random>`.
+const DIR_PREFIX: &str = "capstan-git-server-";
+
+/// Removes the directories of servers whose test process is gone: a server kept in a `static`
+/// is never dropped, so its directory outlives the process.
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(DIR_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -6,13 +6,17 @@
 //! makes its own [`TestNamespace`] and waits on conditions with [`wait_for`], never a fixed
 //! sleep. When the cluster cannot be had, tests fail loudly: they never skip.
 
+mod controller;
 mod git_server;
+mod install;
 mod namespace;
 mod oracle;
+mod process;
 mod registry;
 mod shared;
 mod wait;
 
+pub use controller::{ControllerProcess, free_port, http_get};
 pub use git_server::{GitServer, SshHostKeyType, WorkingCopy};
 pub use namespace::{TEST_NAMESPACE_LABEL, TestNamespace};
 pub use oracle::{kubectl, kubectl_stdin, oracle_bin};

@@ -7,35 +7,19 @@
 //! (`PR_SET_PDEATHSIG`, armed from a supervisor thread that lives as long as the value).
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use capstan_oci::{ArtifactMetadata, Credentials, OciClient, OciUrl, Pushed, RegistryOptions};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use rand::Rng as _;
+
+use crate::install;
+use crate::process::{ProcessSpec, Supervisor, free_port, tail};
 
 /// Where Debian's package puts the registry binary.
 const BINARY: &str = "/usr/bin/docker-registry";
-
-/// Installs `docker-registry` when missing; serialized across processes with `flock`.
-const INSTALL_SCRIPT: &str = r#"
-set -euo pipefail
-[ -x /usr/bin/docker-registry ] && exit 0
-sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-exec 9>"${TMPDIR:-/tmp}/capstan-e2e-registry-install.lock"
-flock 9
-[ -x /usr/bin/docker-registry ] && exit 0
-echo "capstan-e2e: installing Debian's docker-registry" >&2
-sudo_if_needed apt-get update -qq >&2 || true
-sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >&2
-"#;
 
 /// Why a registry could not be had. Tests fail on it; they never skip.
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +93,7 @@ impl Registry {
         };
         let mut last_error = String::new();
         for attempt in 0..3 {
-            let port = free_port()?;
+            let port = free_port().map_err(RegistryError::Start)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             let config = dir.path().join("config.yml");
             std::fs::write(
@@ -117,7 +101,14 @@ impl Registry {
                 config_yaml(dir.path(), addr, credentials.is_some(), tls),
             )?;
             let log = dir.path().join(format!("registry-{attempt}.log"));
-            let supervisor = Supervisor::spawn(&binary, &config, &log)?;
+            let supervisor = Supervisor::start(vec![ProcessSpec {
+                name: "docker-registry",
+                program: binary.clone(),
+                args: vec!["serve".to_string(), config.display().to_string()],
+                env: Vec::new(),
+                log: log.clone(),
+            }])
+            .map_err(RegistryError::Start)?;
             match wait_ready(addr, &supervisor, tls, Duration::from_secs(30)) {
                 Ok(()) => {
                     return Ok(Self {
@@ -247,7 +238,7 @@ impl Registry {
 
     /// Whether the process is still running.
     pub fn is_running(&self) -> bool {
-        self.supervisor.exit_status().is_none()
+        self.supervisor.exited().is_empty()
     }
 }
 
@@ -284,33 +275,16 @@ fn config_yaml(dir: &Path, addr: SocketAddr, with_auth: bool, tls: bool) -> Stri
 }
 
 fn ensure_installed() -> Result<PathBuf, RegistryError> {
-    static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    INSTALLED
-        .get_or_init(|| {
-            if Path::new(BINARY).is_file() {
-                return Ok(PathBuf::from(BINARY));
-            }
-            let status = Command::new("bash")
-                .arg("-c")
-                .arg(INSTALL_SCRIPT)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .status()
-                .map_err(|e| format!("cannot run bash: {e}"))?;
-            if !status.success() || !Path::new(BINARY).is_file() {
-                return Err(format!(
-                    "apt-get install docker-registry exited with {status}"
-                ));
-            }
-            Ok(PathBuf::from(BINARY))
-        })
-        .clone()
-        .map_err(RegistryError::Install)
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+    if !Path::new(BINARY).is_file() {
+        install::ensure_packages(&["docker-registry"]).map_err(RegistryError::Install)?;
+    }
+    if Path::new(BINARY).is_file() {
+        Ok(PathBuf::from(BINARY))
+    } else {
+        Err(RegistryError::Install(format!(
+            "{BINARY} is missing after installing docker-registry"
+        )))
+    }
 }
 
 /// Writes a CA and a serving certificate for `127.0.0.1`/`localhost`; returns the CA PEM.
@@ -350,8 +324,8 @@ fn wait_ready(
 ) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(status) = supervisor.exit_status() {
-            return Err(format!("docker-registry exited with {status}"));
+        if let Some(exited) = supervisor.exited().first() {
+            return Err(exited.clone());
         }
         if tls {
             if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
@@ -379,121 +353,4 @@ fn probe(addr: SocketAddr) -> std::io::Result<String> {
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
     Ok(answer.lines().next().unwrap_or_default().to_string())
-}
-
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// Owns the registry process from a dedicated thread: `PR_SET_PDEATHSIG` fires when the
-/// *spawning thread* dies, so the process is spawned from a thread that lives exactly as long
-/// as the [`Registry`] (not from a test or runtime thread that may end earlier).
-#[derive(Debug)]
-struct Supervisor {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-    exited: Arc<Mutex<Option<String>>>,
-}
-
-impl Supervisor {
-    fn spawn(binary: &Path, config: &Path, log: &Path) -> Result<Self, RegistryError> {
-        let out = std::fs::File::create(log)?;
-        let err = out.try_clone()?;
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err);
-        set_parent_death_signal(&mut command);
-        let (started_tx, started_rx) = mpsc::channel::<Result<(), String>>();
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let exited = Arc::new(Mutex::new(None));
-        let exited_in_thread = Arc::clone(&exited);
-        let thread = std::thread::Builder::new()
-            .name("capstan-e2e-registry".to_string())
-            .spawn(move || {
-                let child = match command.spawn() {
-                    Ok(child) => {
-                        let _ = started_tx.send(Ok(()));
-                        child
-                    }
-                    Err(e) => {
-                        let _ = started_tx.send(Err(e.to_string()));
-                        return;
-                    }
-                };
-                supervise(child, &stop_rx, &exited_in_thread);
-            })?;
-        match started_rx.recv() {
-            Ok(Ok(())) => Ok(Self {
-                stop: Some(stop_tx),
-                thread: Some(thread),
-                exited,
-            }),
-            Ok(Err(e)) => Err(RegistryError::Start(format!(
-                "cannot run {}: {e}",
-                binary.display()
-            ))),
-            Err(_) => Err(RegistryError::Start(
-                "the supervisor thread died".to_string(),
-            )),
-        }
-    }
-
-    fn exit_status(&self) -> Option<String> {
-        self.exited.lock().ok().and_then(|e| e.clone())
-    }
-}
-
-fn supervise(mut child: Child, stop: &mpsc::Receiver<()>, exited: &Mutex<Option<String>>) {
-    loop {
-        match stop.recv_timeout(Duration::from_millis(100)) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            if let Ok(mut slot) = exited.lock() {
-                *slot = Some(status.to_string());
-            }
-            return;
-        }
-    }
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-impl Drop for Supervisor {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-#[allow(unsafe_code)]
-fn set_parent_death_signal(command: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs between fork and exec and only calls prctl(2), which is
-    // async-signal-safe; it touches no memory of the parent.
-    unsafe {
-        command.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)?;
-            Ok(())
-        });
-    }
 }

@@ -7,7 +7,7 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 
-use super::process::{ProcessSpec, free_port, write_private};
+use crate::process::{ProcessSpec, free_port, write_private};
 
 /// What [`prepare`] made: how to run `lighttpd` and what a client needs.
 pub(super) struct HttpSetup {
@@ -80,6 +80,7 @@ $SERVER["socket"] == "127.0.0.1:{https_port}" {{
         name: "lighttpd",
         program: PathBuf::from("/usr/sbin/lighttpd"),
         args: vec!["-D".into(), "-f".into(), config.display().to_string()],
+        env: Vec::new(),
         log: dir.join("lighttpd.log"),
     };
     Ok(HttpSetup {

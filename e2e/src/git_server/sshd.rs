@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::SshHostKeyType;
-use super::process::{ProcessSpec, free_port, write_private};
+use crate::process::{ProcessSpec, free_port, write_private};
 
 /// What [`prepare`] made: how to run `sshd` and what a client needs.
 pub(super) struct SshSetup {
@@ -80,6 +80,7 @@ pub(super) fn prepare(
             "-f".into(),
             config.display().to_string(),
         ],
+        env: Vec::new(),
         log: dir.join("sshd.log"),
     };
     Ok(SshSetup {

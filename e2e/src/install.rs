@@ -1,23 +1,19 @@
-//! Installs the Debian packages the servers need, only when one is missing (the pattern of
-//! `crates/localcluster/scripts/provision-cluster.sh`).
+//! Installs the Debian packages the harness's servers need, only when one is missing (the
+//! pattern of `crates/localcluster/scripts/provision-cluster.sh`).
 
 use std::process::Command;
 use std::sync::Mutex;
-
-/// The packages providing `/usr/sbin/sshd`, `/usr/sbin/lighttpd` with `mod_openssl`, and
-/// `git http-backend` (plus `ssh-keygen`, a dependency of `openssh-server`).
-const PACKAGES: &[&str] = &["openssh-server", "lighttpd", "lighttpd-mod-openssl", "git"];
 
 /// Serialises installs within one test binary; apt's own lock (waited on, below) covers
 /// concurrent test binaries.
 static INSTALL: Mutex<()> = Mutex::new(());
 
-/// Installs whichever of [`PACKAGES`] is missing, with `sudo` when not root.
-pub(super) fn ensure_packages() -> Result<(), String> {
+/// Installs whichever of `packages` is missing, with `sudo` when not root.
+pub(crate) fn ensure_packages(packages: &[&str]) -> Result<(), String> {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let missing: Vec<&str> = PACKAGES
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| !is_installed(p))

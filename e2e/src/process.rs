@@ -1,4 +1,5 @@
-//! The server processes: spawned from one supervisor thread, stopped together.
+//! Processes the harness runs (git servers, the registry, controllers): spawned from one
+//! supervisor thread, stopped together, killed with the test binary.
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -14,19 +15,21 @@ use nix::unistd::Pid;
 
 /// How to run one server process.
 #[derive(Clone, Debug)]
-pub(super) struct ProcessSpec {
-    pub(super) name: &'static str,
-    pub(super) program: PathBuf,
-    pub(super) args: Vec<String>,
+pub(crate) struct ProcessSpec {
+    pub(crate) name: &'static str,
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<String>,
+    /// Extra environment variables.
+    pub(crate) env: Vec<(String, String)>,
     /// stdout and stderr go here.
-    pub(super) log: PathBuf,
+    pub(crate) log: PathBuf,
 }
 
 /// Owns the thread that spawned the processes. `PR_SET_PDEATHSIG` fires when the spawning
 /// *thread* exits, so the processes are spawned from this thread, which lives exactly as long
 /// as the server: not from a test's thread, which may end before a shared server is dropped.
 #[derive(Debug)]
-pub(super) struct Supervisor {
+pub(crate) struct Supervisor {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     specs: Vec<ProcessSpec>,
@@ -36,14 +39,14 @@ pub(super) struct Supervisor {
 
 impl Supervisor {
     /// Spawns every process of `specs`; fails when one cannot be spawned.
-    pub(super) fn start(specs: Vec<ProcessSpec>) -> Result<Supervisor, String> {
+    pub(crate) fn start(specs: Vec<ProcessSpec>) -> Result<Supervisor, String> {
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let (spawned_tx, spawned_rx) = mpsc::channel::<Result<(), String>>();
         let exited = Arc::new(Mutex::new(Vec::new()));
         let thread_specs = specs.clone();
         let thread_exited = Arc::clone(&exited);
         let thread = std::thread::Builder::new()
-            .name("git-server-supervisor".into())
+            .name("capstan-e2e-supervisor".into())
             .spawn(move || supervise(&thread_specs, &stop_rx, &spawned_tx, &thread_exited))
             .map_err(|e| format!("starting the supervisor thread: {e}"))?;
         let mut supervisor = Supervisor {
@@ -67,7 +70,7 @@ impl Supervisor {
 
     /// Waits until every port accepts connections, failing (with the logs) when a process exits
     /// or 20 s pass.
-    pub(super) fn wait_ready(&self, ports: &[u16]) -> Result<(), String> {
+    pub(crate) fn wait_ready(&self, ports: &[u16]) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let exited = self.exited.lock().map(|e| e.clone()).unwrap_or_default();
@@ -92,14 +95,20 @@ impl Supervisor {
     }
 
     /// Stops every process (SIGTERM, then SIGKILL after 5 s) and joins the thread. Idempotent.
-    pub(super) fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 
-    fn log_tails(&self) -> String {
+    /// The processes that exited on their own, with their status.
+    pub(crate) fn exited(&self) -> Vec<String> {
+        self.exited.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// The last lines of every process's log, for failure messages.
+    pub(crate) fn log_tails(&self) -> String {
         self.specs
             .iter()
             .map(|s| {
@@ -112,6 +121,12 @@ impl Supervisor {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -133,19 +148,15 @@ fn supervise(
         }
     }
     let _ = spawned.send(Ok(()));
-    loop {
-        match stop.recv_timeout(Duration::from_millis(200)) {
-            Err(RecvTimeoutError::Timeout) => {
-                for (name, child) in &mut children {
-                    if let Ok(Some(status)) = child.try_wait()
-                        && let Ok(mut exited) = exited.lock()
-                        && !exited.iter().any(|e| e.starts_with(*name))
-                    {
-                        exited.push(format!("{name} exited with {status}"));
-                    }
-                }
+    // Until the server is dropped (a message, or the sender gone), note processes that died.
+    while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(Duration::from_millis(200)) {
+        for (name, child) in &mut children {
+            if let Ok(Some(status)) = child.try_wait()
+                && let Ok(mut exited) = exited.lock()
+                && !exited.iter().any(|e| e.starts_with(*name))
+            {
+                exited.push(format!("{name} exited with {status}"));
             }
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
         }
     }
     terminate(&mut children);
@@ -160,6 +171,7 @@ fn spawn(spec: &ProcessSpec) -> Result<Child, String> {
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);
@@ -203,7 +215,7 @@ fn set_parent_death_signal(command: &mut Command) {
 }
 
 /// A loopback port that was free a moment ago.
-pub(super) fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("finding a free port: {e}"))?;
     listener
@@ -213,14 +225,14 @@ pub(super) fn free_port() -> Result<u16, String> {
 }
 
 /// The last `lines` lines of a log file, for error messages.
-fn tail(path: &Path, lines: usize) -> String {
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Writes a file readable only by its owner (keys, passwords).
-pub(super) fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()

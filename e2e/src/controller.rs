@@ -1,0 +1,166 @@
+//! Capstan controllers started as processes against the test cluster, as users run them
+//! outside a cluster (`--kubeconfig`). Each test runs its own controller confined to its own
+//! namespace (`--watch-all-namespaces=false`), so tests in one binary never share objects.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::TestCluster;
+use crate::process::{ProcessSpec, Supervisor, tail};
+
+/// A running controller process; stopped when dropped.
+#[derive(Debug)]
+pub struct ControllerProcess {
+    supervisor: Supervisor,
+    log: PathBuf,
+    metrics_port: u16,
+    health_port: u16,
+    _dir: tempfile::TempDir,
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    match crate::process::free_port() {
+        Ok(port) => port,
+        Err(error) => panic!("{error}"),
+    }
+}
+
+impl ControllerProcess {
+    /// Starts `binary` watching only `namespace` (also its runtime namespace, holding its
+    /// Lease), with free metrics and health ports, debug logs, and `extra_args`; waits until
+    /// `/readyz` answers. Panics, with the log, when it does not come up.
+    pub fn start(
+        binary: &Path,
+        cluster: &TestCluster,
+        namespace: &str,
+        extra_args: &[String],
+    ) -> ControllerProcess {
+        let dir = match tempfile::Builder::new()
+            .prefix("capstan-controller-")
+            .tempdir()
+        {
+            Ok(dir) => dir,
+            Err(error) => panic!("creating a directory for the controller: {error}"),
+        };
+        let (metrics_port, health_port) = (free_port(), free_port());
+        let name = binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let log = dir.path().join(format!("{name}.log"));
+        let mut args = vec![
+            format!("--kubeconfig={}", cluster.kubeconfig_path().display()),
+            "--watch-all-namespaces=false".to_string(),
+            format!("--runtime-namespace={namespace}"),
+            format!("--metrics-addr=127.0.0.1:{metrics_port}"),
+            format!("--health-addr=127.0.0.1:{health_port}"),
+            "--log-level=debug".to_string(),
+        ];
+        args.extend(extra_args.iter().cloned());
+        let spec = ProcessSpec {
+            name: "controller",
+            program: binary.to_path_buf(),
+            args,
+            env: Vec::new(),
+            log: log.clone(),
+        };
+        let supervisor = match Supervisor::start(vec![spec]) {
+            Ok(supervisor) => supervisor,
+            Err(error) => panic!("starting {}: {error}", binary.display()),
+        };
+        let controller = ControllerProcess {
+            supervisor,
+            log,
+            metrics_port,
+            health_port,
+            _dir: dir,
+        };
+        controller.wait_ready(Duration::from_secs(30));
+        controller
+    }
+
+    fn wait_ready(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(exited) = self.supervisor.exited().first() {
+                panic!("the controller {exited}:\n{}", self.log());
+            }
+            if http_get(&format!("http://127.0.0.1:{}/readyz", self.health_port))
+                .is_ok_and(|(status, _)| status == 200)
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the controller was not ready after {timeout:?}:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The controller's log (stdout and stderr) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The last lines of the log, for assertion messages.
+    pub fn log_tail(&self) -> String {
+        tail(&self.log, 40)
+    }
+
+    /// The Prometheus text on `/metrics`.
+    pub fn metrics(&self) -> String {
+        match http_get(&format!("http://127.0.0.1:{}/metrics", self.metrics_port)) {
+            Ok((_, body)) => String::from_utf8_lossy(&body).into_owned(),
+            Err(error) => panic!("reading metrics: {error}"),
+        }
+    }
+
+    /// The health endpoint's port.
+    pub fn health_port(&self) -> u16 {
+        self.health_port
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&self) -> bool {
+        self.supervisor.exited().is_empty()
+    }
+}
+
+/// A plain HTTP/1.0 GET of `http://host:port/path`: status and body. Enough for artifacts,
+/// metrics and probes without an HTTP client in every test.
+pub fn http_get(url: &str) -> Result<(u16, Vec<u8>), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("not an http URL: {url}"))?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    let mut stream =
+        TcpStream::connect(authority).map_err(|e| format!("connecting to {authority}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("reading from {authority}: {e}"))?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no HTTP header")?;
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad status line: {head}"))?;
+    Ok((status, response[split + 4..].to_vec()))
+}
