@@ -11,6 +11,7 @@
 //! so a kind module only supplies `apply` and `cleanup`.
 
 pub mod args;
+pub mod artifact;
 pub mod client;
 pub mod controller;
 pub mod events;

@@ -1,0 +1,2 @@
+not: yaml: at: all
+{{ define "x" }}{{ end }}

@@ -1,0 +1,1 @@
+{{ define "blk2" }}overridden{{ end }}

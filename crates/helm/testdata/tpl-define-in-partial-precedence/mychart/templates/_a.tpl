@@ -1,0 +1,1 @@
+{{ define "dup" }}from a{{ end }}

@@ -1,0 +1,1 @@
+{{ define "dup" }}from b{{ end }}
