@@ -265,6 +265,32 @@ pub(crate) fn truncate(message: &str) -> String {
     format!("{}...", &message[..end])
 }
 
+impl From<capstan_archive::ArchiveError> for Error {
+    fn from(error: capstan_archive::ArchiveError) -> Self {
+        use capstan_archive::ArchiveError;
+        match error {
+            ArchiveError::Io {
+                action,
+                path,
+                source,
+            } => Error::Io {
+                action,
+                path,
+                source,
+            },
+            ArchiveError::UnsafePath { path, reason } => Error::UnsafePath { path, reason },
+            ArchiveError::TooLarge { what, limit } => Error::TooLarge {
+                what: format!("{what} of the layer"),
+                limit,
+            },
+            ArchiveError::Corrupt { message } => Error::Archive { message },
+            ArchiveError::Cancelled => Error::Archive {
+                message: "extraction cancelled".to_string(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,31 +368,5 @@ mod tests {
         let cut = truncate(&long);
         assert!(cut.len() < 600, "{}", cut.len());
         assert!(cut.ends_with("..."));
-    }
-}
-
-impl From<capstan_archive::ArchiveError> for Error {
-    fn from(error: capstan_archive::ArchiveError) -> Self {
-        use capstan_archive::ArchiveError;
-        match error {
-            ArchiveError::Io {
-                action,
-                path,
-                source,
-            } => Error::Io {
-                action,
-                path,
-                source,
-            },
-            ArchiveError::UnsafePath { path, reason } => Error::UnsafePath { path, reason },
-            ArchiveError::TooLarge { what, limit } => Error::TooLarge {
-                what: format!("{what} of the layer"),
-                limit,
-            },
-            ArchiveError::Corrupt { message } => Error::Archive { message },
-            ArchiveError::Cancelled => Error::Archive {
-                message: "extraction cancelled".to_string(),
-            },
-        }
     }
 }

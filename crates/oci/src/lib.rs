@@ -17,6 +17,8 @@
 //!   ([`LayerSelector`]), and extracts it into a directory or copies it as
 //!   `<digest-hex>.tgz`, returning the manifest annotations for the artifact's metadata.
 //! - [`OciClient::push_artifact`], [`OciClient::push_layers`]; [`OciClient::list_tags`].
+//! - [`select_semver_tag`] picks the highest tag in a semver [`Constraint`] (re-exported from
+//!   `capstan-semver`, Masterminds v3 syntax as Flux), for `ref.semver` and image automation.
 //! - Every failure is one [`Error`], whose [`Error::reason`] is the Flux condition reason.
 //!
 //! **Key decisions.**
@@ -40,13 +42,13 @@ mod error;
 mod extract;
 mod pull;
 mod push;
-mod range;
 mod reference;
 mod tags;
 mod url;
 
 pub use auth::{Credentials, DOCKERCONFIGJSON_KEY};
 pub use capstan_api::source::{OCILayerOperation, OCIReference};
+pub use capstan_semver::Constraint;
 pub use client::{Limits, OciClient, RegistryOptions};
 pub use error::Error;
 pub use extract::{Extracted, extract};
@@ -55,6 +57,5 @@ pub use push::{
     ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, ArtifactMetadata,
     FLUX_CONFIG_MEDIA_TYPE, FLUX_CONTENT_MEDIA_TYPE, PushLayer, Pushed, build_archive,
 };
-pub use range::SemverRange;
-pub use reference::{Resolved, parse_tag_version, select_semver_tag};
+pub use reference::{Resolved, select_semver_tag};
 pub use url::{OCI_SCHEME, OciUrl};

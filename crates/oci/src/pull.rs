@@ -22,7 +22,6 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::extract::{self, Extracted};
-use crate::range::SemverRange;
 use crate::reference::{check_digest, check_tag, select_semver_tag};
 use crate::{Error, Limits, OciClient, Resolved};
 
@@ -146,7 +145,8 @@ impl OciClient {
                     expression: expression.to_string(),
                     reason,
                 };
-                let parsed = SemverRange::parse(range).map_err(|reason| invalid(range, reason))?;
+                let parsed = capstan_semver::Constraint::parse(range)
+                    .map_err(|reason| invalid(range, reason.to_string()))?;
                 let filter = filter
                     .map(|f| Regex::new(f).map_err(|e| invalid(f, e.to_string())))
                     .transpose()?;

@@ -1,12 +1,10 @@
 //! What an OCIRepository's `spec.ref` resolves to, and Flux's revision string for it.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::sync::LazyLock;
 
+use capstan_semver::Constraint;
 use regex::Regex;
-
-use crate::range::{SemverRange, compare};
 
 /// A tag as the OCI distribution spec allows it.
 static TAG: LazyLock<Regex> = LazyLock::new(|| {
@@ -81,48 +79,24 @@ pub(crate) fn check_tag(tag: &str) -> Result<(), String> {
     }
 }
 
-/// Parses a tag as Flux does for `ref.semver`: strict SemVer 2.0 (`X.Y.Z[-pre][+build]`), with
-/// an optional leading `v`.
-pub fn parse_tag_version(tag: &str) -> Option<semver::Version> {
-    semver::Version::parse(tag.strip_prefix('v').unwrap_or(tag)).ok()
-}
-
 /// Picks the tag with the highest version in `range` among the tags matching `filter`, as
-/// Flux's OCIRepository does. Equal versions (`v1.0.0` and `1.0.0`, or differing build
-/// metadata) are broken by the greater tag string, so the choice is deterministic.
+/// Flux's OCIRepository does: tags are strict SemVer with an optional `v`, and equal versions
+/// (`v1.0.0` and `1.0.0`, or differing build metadata) go to the greater tag string, so the
+/// choice is deterministic (see [`capstan_semver::highest_matching`]).
 ///
 /// Returns the number of candidates considered (after the filter) with the choice.
 pub fn select_semver_tag<'a>(
     tags: impl IntoIterator<Item = &'a str>,
-    range: &SemverRange,
+    range: &Constraint,
     filter: Option<&Regex>,
 ) -> (Option<&'a str>, usize) {
     let mut candidates = 0;
-    let mut best: Option<(semver::Version, &'a str)> = None;
-    for tag in tags {
-        if filter.is_some_and(|f| !f.is_match(tag)) {
-            continue;
-        }
-        candidates += 1;
-        let Some(version) = parse_tag_version(tag) else {
-            continue;
-        };
-        if !range.matches(&version) {
-            continue;
-        }
-        let better = match &best {
-            None => true,
-            Some((best_version, best_tag)) => match compare(&version, best_version) {
-                Ordering::Greater => true,
-                Ordering::Equal => tag > *best_tag,
-                Ordering::Less => false,
-            },
-        };
-        if better {
-            best = Some((version, tag));
-        }
-    }
-    (best.map(|(_, tag)| tag), candidates)
+    let filtered = tags
+        .into_iter()
+        .filter(|tag| filter.is_none_or(|f| f.is_match(tag)))
+        .inspect(|_| candidates += 1);
+    let best = capstan_semver::highest_matching(range, filtered).map(|(tag, _)| tag);
+    (best, candidates)
 }
 
 #[cfg(test)]
@@ -132,7 +106,7 @@ mod tests {
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn select<'a>(tags: &[&'a str], range: &str, filter: Option<&str>) -> Option<&'a str> {
-        let range = SemverRange::parse(range).unwrap_or_else(|e| panic!("{e}"));
+        let range = Constraint::parse(range).unwrap_or_else(|e| panic!("{e}"));
         let filter = filter.map(|f| Regex::new(f).unwrap_or_else(|e| panic!("{e}")));
         select_semver_tag(tags.iter().copied(), &range, filter.as_ref()).0
     }
@@ -206,7 +180,7 @@ mod tests {
             Some("1.2.0-dev.1")
         );
         assert_eq!(select(&tags, ">=1.0.0", Some("^1\\.1")), Some("1.1.0"));
-        let range = SemverRange::parse("*").unwrap_or_else(|e| panic!("{e}"));
+        let range = Constraint::parse("*").unwrap_or_else(|e| panic!("{e}"));
         let filter = Regex::new("dev").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(select_semver_tag(tags, &range, Some(&filter)).1, 2);
     }
