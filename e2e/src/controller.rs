@@ -126,6 +126,11 @@ impl ControllerProcess {
         self.health_port
     }
 
+    /// The process id (to read its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.supervisor.pids().first().copied().unwrap_or_default()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&self) -> bool {
         self.supervisor.exited().is_empty()

@@ -6,6 +6,7 @@
 //! makes its own [`TestNamespace`] and waits on conditions with [`wait_for`], never a fixed
 //! sleep. When the cluster cannot be had, tests fail loudly: they never skip.
 
+mod binaries;
 mod controller;
 mod git_server;
 mod install;
@@ -16,6 +17,7 @@ mod registry;
 mod shared;
 mod wait;
 
+pub use binaries::workspace_binary;
 pub use controller::{ControllerProcess, free_port, http_get};
 pub use git_server::{GitServer, SshHostKeyType, WorkingCopy};
 pub use namespace::{TEST_NAMESPACE_LABEL, TestNamespace};

@@ -35,13 +35,15 @@ pub(crate) struct Supervisor {
     specs: Vec<ProcessSpec>,
     /// Processes that exited on their own: name and exit status.
     exited: Arc<Mutex<Vec<String>>>,
+    /// Process ids, in `specs` order.
+    pids: Vec<u32>,
 }
 
 impl Supervisor {
     /// Spawns every process of `specs`; fails when one cannot be spawned.
     pub(crate) fn start(specs: Vec<ProcessSpec>) -> Result<Supervisor, String> {
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let (spawned_tx, spawned_rx) = mpsc::channel::<Result<(), String>>();
+        let (spawned_tx, spawned_rx) = mpsc::channel::<Result<Vec<u32>, String>>();
         let exited = Arc::new(Mutex::new(Vec::new()));
         let thread_specs = specs.clone();
         let thread_exited = Arc::clone(&exited);
@@ -54,9 +56,13 @@ impl Supervisor {
             thread: Some(thread),
             specs,
             exited,
+            pids: Vec::new(),
         };
         match spawned_rx.recv() {
-            Ok(Ok(())) => Ok(supervisor),
+            Ok(Ok(pids)) => {
+                supervisor.pids = pids;
+                Ok(supervisor)
+            }
             Ok(Err(message)) => {
                 supervisor.stop();
                 Err(message)
@@ -102,6 +108,11 @@ impl Supervisor {
         }
     }
 
+    /// The process ids, in the order the specs were given.
+    pub(crate) fn pids(&self) -> &[u32] {
+        &self.pids
+    }
+
     /// The processes that exited on their own, with their status.
     pub(crate) fn exited(&self) -> Vec<String> {
         self.exited.lock().map(|e| e.clone()).unwrap_or_default()
@@ -133,7 +144,7 @@ impl Drop for Supervisor {
 fn supervise(
     specs: &[ProcessSpec],
     stop: &mpsc::Receiver<()>,
-    spawned: &mpsc::Sender<Result<(), String>>,
+    spawned: &mpsc::Sender<Result<Vec<u32>, String>>,
     exited: &Mutex<Vec<String>>,
 ) {
     let mut children: Vec<(&'static str, Child)> = Vec::new();
@@ -147,7 +158,7 @@ fn supervise(
             }
         }
     }
-    let _ = spawned.send(Ok(()));
+    let _ = spawned.send(Ok(children.iter().map(|(_, child)| child.id()).collect()));
     // Until the server is dropped (a message, or the sender gone), note processes that died.
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(Duration::from_millis(200)) {
         for (name, child) in &mut children {

@@ -98,7 +98,11 @@ impl ArtifactFetcher {
     /// default 9), accepting files up to `max_size` bytes. `SOURCE_CONTROLLER_LOCALHOST`
     /// (as Flux) replaces the URL's host, for running outside the cluster.
     pub fn new(cache_dir: impl Into<PathBuf>, retries: u32, max_size: u64) -> Self {
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).timeout(Duration::from_secs(300)).build().unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .unwrap_or_default();
         Self {
             http,
             cache_dir: cache_dir.into(),
@@ -106,7 +110,9 @@ impl ArtifactFetcher {
             max_size,
             limits: capstan_archive::Limits::default(),
             keep: 32,
-            host_override: std::env::var("SOURCE_CONTROLLER_LOCALHOST").ok().filter(|h| !h.is_empty()),
+            host_override: std::env::var("SOURCE_CONTROLLER_LOCALHOST")
+                .ok()
+                .filter(|h| !h.is_empty()),
         }
     }
 
@@ -118,23 +124,48 @@ impl ArtifactFetcher {
             touch(&tree);
             return Ok(tree);
         }
-        tokio::fs::create_dir_all(&self.cache_dir).await.map_err(io("creating", &self.cache_dir))?;
+        tokio::fs::create_dir_all(&self.cache_dir)
+            .await
+            .map_err(io("creating", &self.cache_dir))?;
         let url = self.url_for(&artifact.url);
-        let download = tempfile::NamedTempFile::new_in(&self.cache_dir).map_err(io("creating a temporary file in", &self.cache_dir))?;
+        let download = tempfile::NamedTempFile::new_in(&self.cache_dir)
+            .map_err(io("creating a temporary file in", &self.cache_dir))?;
         let actual = self.download(&url, download.path()).await?;
         if actual != hex {
-            return Err(FetchError::DigestMismatch { url, expected: artifact.digest.clone(), actual: format!("sha256:{actual}") });
+            return Err(FetchError::DigestMismatch {
+                url,
+                expected: artifact.digest.clone(),
+                actual: format!("sha256:{actual}"),
+            });
         }
-        let staging = tempfile::Builder::new().prefix(".unpack-").tempdir_in(&self.cache_dir).map_err(io("creating a directory in", &self.cache_dir))?;
-        let (file, dest, limits) = (download.path().to_path_buf(), staging.path().to_path_buf(), self.limits);
+        let staging = tempfile::Builder::new()
+            .prefix(".unpack-")
+            .tempdir_in(&self.cache_dir)
+            .map_err(io("creating a directory in", &self.cache_dir))?;
+        let (file, dest, limits) = (
+            download.path().to_path_buf(),
+            staging.path().to_path_buf(),
+            self.limits,
+        );
         let unpacked = tokio::task::spawn_blocking(move || {
             let reader = std::fs::File::open(&file)?;
-            Ok::<_, std::io::Error>(capstan_archive::unpack(std::io::BufReader::new(reader), &dest, &limits))
+            Ok::<_, std::io::Error>(capstan_archive::unpack(
+                std::io::BufReader::new(reader),
+                &dest,
+                &limits,
+            ))
         })
         .await
-        .map_err(|e| FetchError::Io { action: "unpacking", path: staging.path().to_path_buf(), source: std::io::Error::other(e) })?
+        .map_err(|e| FetchError::Io {
+            action: "unpacking",
+            path: staging.path().to_path_buf(),
+            source: std::io::Error::other(e),
+        })?
         .map_err(io("reading", download.path()))?;
-        unpacked.map_err(|source| FetchError::Unpack { url: url.clone(), source })?;
+        unpacked.map_err(|source| FetchError::Unpack {
+            url: url.clone(),
+            source,
+        })?;
         let staged = staging.keep();
         // Another reconcile may have unpacked the same digest meanwhile: either tree is good.
         if std::fs::rename(&staged, &tree).is_err() {
@@ -146,8 +177,12 @@ impl ArtifactFetcher {
     }
 
     fn url_for(&self, url: &str) -> String {
-        let Some(host) = &self.host_override else { return url.to_string() };
-        let Some(rest) = url.strip_prefix("http://") else { return url.to_string() };
+        let Some(host) = &self.host_override else {
+            return url.to_string();
+        };
+        let Some(rest) = url.strip_prefix("http://") else {
+            return url.to_string();
+        };
         let path = rest.split_once('/').map_or("", |(_, p)| p);
         format!("http://{host}/{path}")
     }
@@ -161,7 +196,9 @@ impl ArtifactFetcher {
             attempt += 1;
             match self.download_once(url, path).await {
                 Ok(hex) => return Ok(hex),
-                Err(error @ (FetchError::Transfer { .. } | FetchError::Status { .. })) if attempt <= self.retries => {
+                Err(error @ (FetchError::Transfer { .. } | FetchError::Status { .. }))
+                    if attempt <= self.retries =>
+                {
                     if let FetchError::Status { status, .. } = &error
                         && *status < 500
                     {
@@ -177,17 +214,37 @@ impl ArtifactFetcher {
     }
 
     async fn download_once(&self, url: &str, path: &Path) -> Result<String, FetchError> {
-        let transfer = |source| FetchError::Transfer { url: url.to_string(), source };
+        let transfer = |source| FetchError::Transfer {
+            url: url.to_string(),
+            source,
+        };
         let response = self.http.get(url).send().await.map_err(transfer)?;
         match response.status().as_u16() {
             200 => {}
-            404 => return Err(FetchError::NotFound { url: url.to_string() }),
-            status => return Err(FetchError::Status { url: url.to_string(), status }),
+            404 => {
+                return Err(FetchError::NotFound {
+                    url: url.to_string(),
+                });
+            }
+            status => {
+                return Err(FetchError::Status {
+                    url: url.to_string(),
+                    status,
+                });
+            }
         }
-        if response.content_length().is_some_and(|len| len > self.max_size) {
-            return Err(FetchError::TooLarge { url: url.to_string(), limit: self.max_size });
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_size)
+        {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit: self.max_size,
+            });
         }
-        let mut file = tokio::fs::File::create(path).await.map_err(io("creating", path))?;
+        let mut file = tokio::fs::File::create(path)
+            .await
+            .map_err(io("creating", path))?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut body = response.bytes_stream();
@@ -195,7 +252,10 @@ impl ArtifactFetcher {
             let chunk = chunk.map_err(transfer)?;
             size += chunk.len() as u64;
             if size > self.max_size {
-                return Err(FetchError::TooLarge { url: url.to_string(), limit: self.max_size });
+                return Err(FetchError::TooLarge {
+                    url: url.to_string(),
+                    limit: self.max_size,
+                });
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await.map_err(io("writing", path))?;
@@ -206,11 +266,23 @@ impl ArtifactFetcher {
 
     /// Keeps the `keep` most recently used trees (never `current`).
     fn evict_old(&self, current: &Path) {
-        let Ok(entries) = std::fs::read_dir(&self.cache_dir) else { return };
+        let Ok(entries) = std::fs::read_dir(&self.cache_dir) else {
+            return;
+        };
         let mut trees: Vec<(SystemTime, PathBuf)> = entries
             .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && !e.file_name().to_string_lossy().starts_with('.'))
-            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH), e.path()))
+            .filter(|e| {
+                e.file_type().is_ok_and(|t| t.is_dir())
+                    && !e.file_name().to_string_lossy().starts_with('.')
+            })
+            .map(|e| {
+                (
+                    e.metadata()
+                        .and_then(|m| m.modified())
+                        .unwrap_or(SystemTime::UNIX_EPOCH),
+                    e.path(),
+                )
+            })
             .collect();
         if trees.len() <= self.keep {
             return;
@@ -239,7 +311,11 @@ fn touch(path: &Path) {
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> FetchError + 'a {
-    move |source| FetchError::Io { action, path: path.to_path_buf(), source }
+    move |source| FetchError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 #[cfg(test)]
@@ -257,13 +333,16 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let body = body.clone();
                 tokio::spawn(async move {
                     use tokio::io::{AsyncReadExt, AsyncWriteExt};
                     let mut request = [0u8; 1024];
                     let n = stream.read(&mut request).await.unwrap_or(0);
-                    let missing = String::from_utf8_lossy(&request[..n]).starts_with("GET /missing");
+                    let missing =
+                        String::from_utf8_lossy(&request[..n]).starts_with("GET /missing");
                     let head = if missing {
                         "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string()
                     } else {
@@ -280,13 +359,18 @@ mod tests {
     }
 
     fn tarball(files: &[(&str, &str)]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
         for (name, content) in files {
             let mut header = tar::Header::new_gnu();
             header.set_size(content.len() as u64);
             header.set_mode(0o644);
             header.set_cksum();
-            builder.append_data(&mut header, name, content.as_bytes()).unwrap();
+            builder
+                .append_data(&mut header, name, content.as_bytes())
+                .unwrap();
         }
         let mut gz = builder.into_inner().unwrap();
         gz.flush().unwrap();
@@ -313,9 +397,15 @@ mod tests {
         let fetcher = ArtifactFetcher::new(cache.path(), 0, 1 << 20);
         let artifact = artifact(format!("{base}/gitrepository/ns/app/abc.tar.gz"), &bytes);
         let tree = fetcher.fetch(&artifact).await.unwrap();
-        assert_eq!(std::fs::read_to_string(tree.join("deploy/app.yaml")).unwrap(), "kind: ConfigMap\n");
+        assert_eq!(
+            std::fs::read_to_string(tree.join("deploy/app.yaml")).unwrap(),
+            "kind: ConfigMap\n"
+        );
         // Cached: a second fetch does not need the server.
-        let offline = Artifact { url: "http://127.0.0.1:1/gone".into(), ..artifact };
+        let offline = Artifact {
+            url: "http://127.0.0.1:1/gone".into(),
+            ..artifact
+        };
         assert_eq!(fetcher.fetch(&offline).await.unwrap(), tree);
     }
 
@@ -328,8 +418,15 @@ mod tests {
         let mut wrong = artifact(format!("{base}/a.tar.gz"), b"other bytes");
         wrong.revision = "x".into();
         let error = fetcher.fetch(&wrong).await.unwrap_err();
-        assert!(matches!(error, FetchError::DigestMismatch { .. }), "{error}");
-        let left: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
+        assert!(
+            matches!(error, FetchError::DigestMismatch { .. }),
+            "{error}"
+        );
+        let left: Vec<_> = std::fs::read_dir(cache.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .collect();
         assert!(left.is_empty(), "nothing unpacked: {left:?}");
     }
 
@@ -339,9 +436,15 @@ mod tests {
         let base = serve(bytes.clone()).await;
         let cache = tempfile::tempdir().unwrap();
         let fetcher = ArtifactFetcher::new(cache.path(), 0, 100);
-        let missing = fetcher.fetch(&artifact(format!("{base}/missing"), &bytes)).await.unwrap_err();
+        let missing = fetcher
+            .fetch(&artifact(format!("{base}/missing"), &bytes))
+            .await
+            .unwrap_err();
         assert!(matches!(missing, FetchError::NotFound { .. }), "{missing}");
-        let large = fetcher.fetch(&artifact(format!("{base}/big.tar.gz"), &bytes)).await.unwrap_err();
+        let large = fetcher
+            .fetch(&artifact(format!("{base}/big.tar.gz"), &bytes))
+            .await
+            .unwrap_err();
         assert!(matches!(large, FetchError::TooLarge { .. }), "{large}");
     }
 
@@ -349,7 +452,10 @@ mod tests {
     fn digests_are_validated() {
         assert!(digest_hex("sha256:zz").is_err());
         assert!(digest_hex("sha512:abc").is_err());
-        assert_eq!(digest_hex(&format!("sha256:{}", "A".repeat(64))).unwrap(), "a".repeat(64));
+        assert_eq!(
+            digest_hex(&format!("sha256:{}", "A".repeat(64))).unwrap(),
+            "a".repeat(64)
+        );
         assert_eq!(digest_hex(&"b".repeat(64)).unwrap(), "b".repeat(64));
     }
 

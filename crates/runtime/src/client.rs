@@ -30,7 +30,17 @@ pub async fn connect(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
 ) -> Result<Client, ConnectError> {
-    let config = match kubeconfig {
+    let config = load_config(kubeconfig, context).await?;
+    Client::try_from(config).map_err(ConnectError::Client)
+}
+
+/// The client configuration [`connect`] uses, for callers that derive further clients from it
+/// (impersonation of a tenant's ServiceAccount).
+pub async fn load_config(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> Result<Config, ConnectError> {
+    Ok(match kubeconfig {
         Some(path) => {
             let fail = |source| ConnectError::Kubeconfig {
                 path: path.display().to_string(),
@@ -46,6 +56,14 @@ pub async fn connect(
                 .map_err(fail)?
         }
         None => Config::infer().await.map_err(ConnectError::Infer)?,
-    };
+    })
+}
+
+/// A client acting as ServiceAccount `namespace/name` (Kubernetes impersonation), so the
+/// apiserver's RBAC for that account bounds what it can do: the tenancy boundary.
+pub fn impersonating(config: &Config, namespace: &str, name: &str) -> Result<Client, ConnectError> {
+    let mut config = config.clone();
+    config.auth_info.impersonate = Some(format!("system:serviceaccount:{namespace}:{name}"));
+    config.auth_info.impersonate_groups = None;
     Client::try_from(config).map_err(ConnectError::Client)
 }

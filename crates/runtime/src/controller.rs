@@ -26,6 +26,8 @@ use crate::reconcile::{self, Context, Reconcilable, Reconciler};
 pub struct Runtime {
     /// The cluster client.
     pub client: Client,
+    /// The configuration the client was built from (for impersonating clients).
+    pub config: kube::Config,
     /// The flags the process was started with.
     pub args: RuntimeArgs,
     /// Metrics registry shared by every reconciler of the process.
@@ -51,7 +53,8 @@ impl Runtime {
     /// Connects, starts `/metrics`, `/healthz`, `/readyz`, and (with
     /// `--enable-leader-election`) the election on `<name>-leader-election`.
     pub async fn start(name: &'static str, args: RuntimeArgs) -> anyhow::Result<Self> {
-        let client = crate::client::connect(args.kubeconfig.as_deref(), None).await?;
+        let config = crate::client::load_config(args.kubeconfig.as_deref(), None).await?;
+        let client = Client::try_from(config.clone())?;
         let shutdown = crate::shutdown::on_signal();
         let metrics = Metrics::new();
         let readiness = Readiness::default();
@@ -87,6 +90,7 @@ impl Runtime {
         info!(controller = name, "started");
         Ok(Self {
             client,
+            config,
             args,
             metrics,
             readiness,
