@@ -20,6 +20,34 @@ pub(crate) enum Command {
     /// Development helpers: Capstan's embedded local cluster.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Render a Helm chart locally, as `helm template` (Helm v4) does: same flags, same output.
+    // Helm's own `--version` (the chart version) must reach Helm's parser, not clap.
+    #[command(disable_version_flag = true)]
+    Template(TemplateArgs),
+    /// Build a kustomization directory and print its objects, as `kubectl kustomize` does.
+    #[command(disable_version_flag = true)]
+    Kustomize(KustomizeArgs),
+}
+
+/// `capstan template`: everything after the subcommand goes to Helm's flag parser untouched,
+/// so flags, their defaults and their errors are exactly `helm template`'s.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplateArgs {
+    /// `[NAME] CHART [flags]`, as for `helm template`; CHART is a chart directory or `.tgz`.
+    #[arg(
+        value_name = "HELM_TEMPLATE_ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) args: Vec<String>,
+}
+
+/// `capstan kustomize`: the directory to build, with kubectl's defaults.
+#[derive(Debug, clap::Args)]
+pub(crate) struct KustomizeArgs {
+    /// The directory holding `kustomization.yaml` (default: the current directory).
+    #[arg(default_value = ".")]
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,8 @@
 
 mod cli;
 mod dev;
+mod kustomize;
+mod template;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,8 @@ pub fn main() -> ExitCode {
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         cli::Command::Dev(dev) => dev::run(dev),
+        cli::Command::Template(args) => template::run(&args.args),
+        cli::Command::Kustomize(args) => kustomize::run(&args.dir),
     }
 }
 

@@ -38,6 +38,17 @@ impl ControllerProcess {
         namespace: &str,
         extra_args: &[String],
     ) -> ControllerProcess {
+        Self::start_with_env(binary, cluster, namespace, extra_args, &[])
+    }
+
+    /// [`ControllerProcess::start`] with extra environment variables (e.g. `TMPDIR`).
+    pub fn start_with_env(
+        binary: &Path,
+        cluster: &TestCluster,
+        namespace: &str,
+        extra_args: &[String],
+        env: &[(&str, &str)],
+    ) -> ControllerProcess {
         let dir = match tempfile::Builder::new()
             .prefix("capstan-controller-")
             .tempdir()
@@ -64,7 +75,10 @@ impl ControllerProcess {
             name: "controller",
             program: binary.to_path_buf(),
             args,
-            env: Vec::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
             log: log.clone(),
         };
         let supervisor = match Supervisor::start(vec![spec]) {

@@ -34,6 +34,10 @@ pub struct Args {
     /// `CancelHealthCheckOnNewRevision`, `DisableFailFastBehavior`).
     #[arg(long, value_delimiter = ',')]
     pub feature_gates: Vec<String>,
+    /// A Secret (`namespace/name`) of age keys used by Kustomizations whose `spec.decryption`
+    /// names no Secret.
+    #[arg(long, default_value = "")]
+    pub sops_age_secret: String,
     /// Where fetched artifacts are unpacked (cached by digest).
     #[arg(
         long,
@@ -58,6 +62,20 @@ pub struct FeatureGates {
 }
 
 impl Args {
+    /// `--sops-age-secret` split into namespace and name (namespace defaults to the runtime's).
+    pub fn sops_age_secret(&self) -> Option<(String, String)> {
+        if self.sops_age_secret.is_empty() {
+            return None;
+        }
+        Some(match self.sops_age_secret.split_once('/') {
+            Some((namespace, name)) => (namespace.to_string(), name.to_string()),
+            None => (
+                self.runtime.runtime_namespace.clone(),
+                self.sops_age_secret.clone(),
+            ),
+        })
+    }
+
     /// The feature gates after `--feature-gates`; unknown gates are an error naming them.
     pub fn feature_gates(&self) -> Result<FeatureGates, String> {
         let mut gates = FeatureGates {

@@ -35,6 +35,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         override_managers: args.override_managers.clone(),
         custom_stage_kinds: args.custom_apply_stage_kinds.clone(),
         gates,
+        sops_age_secret: args.sops_age_secret(),
     };
     let clients = Clients::new(
         runtime.client.clone(),

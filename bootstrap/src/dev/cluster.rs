@@ -136,13 +136,13 @@ fn kubeconfig(dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(dir: &Path) -> anyhow::Result<ExitCode> {
-    if let Some(pid) = running_pid(dir) {
-        if pid != Pid::this() {
-            bail!(
-                "a local cluster already runs for {} (pid {pid})",
-                dir.display()
-            );
-        }
+    if let Some(pid) = running_pid(dir)
+        && pid != Pid::this()
+    {
+        bail!(
+            "a local cluster already runs for {} (pid {pid})",
+            dir.display()
+        );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join(PID_FILE), Pid::this().to_string())?;

@@ -96,20 +96,71 @@ pub struct Release {
     pub values_yaml: String,
 }
 
-/// Helm's `ParseKubeVersion`.
+/// Helm's `ParseKubeVersion`. Helm reads `--kube-version` with Kubernetes'
+/// `version.ParseGeneric`, not Masterminds: two or more numbers, whatever follows them is
+/// dropped, and the numbers are kept as given (`1.25` is `v1.25`, `1.25.3-rc.1` is `v1.25.3`).
 pub fn parse_kube_version(s: &str) -> Result<CapabilitiesOptions, Error> {
-    let v = crate::funcs::semver::Version::parse(s).ok_or_else(|| {
-        Error::Invalid(format!(
-            "invalid kube version '{s}': could not parse {} as version",
-            crate::template::gofmt::quote(s)
-        ))
-    })?;
+    let components = parse_generic_version(s)
+        .map_err(|reason| Error::Invalid(format!("invalid kube version '{s}': {reason}")))?;
+    let text = |i: usize| components.get(i).map(u64::to_string).unwrap_or_default();
+    let joined: Vec<String> = components.iter().map(u64::to_string).collect();
     Ok(CapabilitiesOptions {
-        kube_version: format!("v{v}"),
-        kube_major: v.major.to_string(),
-        kube_minor: v.minor.to_string(),
+        kube_version: format!("v{}", joined.join(".")),
+        kube_major: text(0),
+        kube_minor: text(1),
         extra_api_versions: Vec::new(),
     })
+}
+
+/// The numbers of a version as k8s.io/apimachinery's `ParseGeneric` reads them, or its error
+/// message. Its pattern is `^\s*v?([0-9]+(?:\.[0-9]+)*)(.*)*$`, so the ignored rest may hold
+/// anything but a line break.
+fn parse_generic_version(s: &str) -> Result<Vec<u64>, String> {
+    let quote = crate::template::gofmt::quote;
+    let body = s.trim_start_matches([' ', '\t', '\n', '\x0C', '\r']);
+    let body = body.strip_prefix('v').unwrap_or(body);
+    let mut end = body.bytes().take_while(u8::is_ascii_digit).count();
+    while end > 0 {
+        let rest = body.get(end..).unwrap_or_default();
+        let digits = rest
+            .strip_prefix('.')
+            .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
+        if digits == 0 {
+            break;
+        }
+        end += 1 + digits;
+    }
+    let (numbers, extra) = body.split_at(end);
+    if numbers.is_empty() || extra.contains('\n') {
+        return Err(format!("could not parse {} as version", quote(s)));
+    }
+    let parts: Vec<&str> = numbers.split('.').collect();
+    if parts.len() < 2 {
+        return Err(format!("illegal version string {}", quote(s)));
+    }
+    if let Some(first) = parts.first()
+        && first.len() > 1
+        && first.starts_with('0')
+    {
+        return Err(format!(
+            "illegal zero-prefixed version component {} in {}",
+            quote(first),
+            quote(s)
+        ));
+    }
+    parts
+        .iter()
+        .map(|part| {
+            part.parse::<u64>().map_err(|_| {
+                format!(
+                    "illegal non-numeric version component {} in {}: strconv.ParseUint: parsing {}: value out of range",
+                    quote(part),
+                    quote(s),
+                    quote(part)
+                )
+            })
+        })
+        .collect()
 }
 
 fn validate_release_name(name: &str) -> Result<(), Error> {
@@ -426,4 +477,61 @@ pub fn parse_template_args(args: &[String]) -> Result<TemplateOptions, Error> {
 /// `capstan template <args>`: parse, render, return stdout.
 pub fn template_command(args: &[String]) -> Result<String, Error> {
     render_to_string(&parse_template_args(args)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kube(s: &str) -> Result<(String, String, String), String> {
+        parse_kube_version(s)
+            .map(|c| (c.kube_version, c.kube_major, c.kube_minor))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Recorded from Helm v4.1.4's `helm template --kube-version`.
+    #[test]
+    fn kube_versions_are_read_as_kubernetes_reads_them() {
+        let ok = |v: &str, major: &str, minor: &str| Ok((v.into(), major.into(), minor.into()));
+        assert_eq!(kube("1.25.3"), ok("v1.25.3", "1", "25"));
+        assert_eq!(kube("1.25"), ok("v1.25", "1", "25"));
+        assert_eq!(kube("v1.25.3-rc.1+abc"), ok("v1.25.3", "1", "25"));
+        assert_eq!(kube("1.25.3.4"), ok("v1.25.3.4", "1", "25"));
+        assert_eq!(kube("1.025.3"), ok("v1.25.3", "1", "25"));
+        assert_eq!(kube("  v1.30"), ok("v1.30", "1", "30"));
+        assert_eq!(kube("1.25.x"), ok("v1.25", "1", "25"));
+    }
+
+    #[test]
+    fn kube_version_errors_are_kubernetes_messages() {
+        let cases = [
+            (
+                "notaversion",
+                r#"invalid kube version 'notaversion': could not parse "notaversion" as version"#,
+            ),
+            (
+                "1",
+                r#"invalid kube version '1': illegal version string "1""#,
+            ),
+            (
+                "1.",
+                r#"invalid kube version '1.': illegal version string "1.""#,
+            ),
+            (
+                "01.25.3",
+                r#"invalid kube version '01.25.3': illegal zero-prefixed version component "01" in "01.25.3""#,
+            ),
+            (
+                "1.99999999999999999999",
+                r#"invalid kube version '1.99999999999999999999': illegal non-numeric version component "99999999999999999999" in "1.99999999999999999999": strconv.ParseUint: parsing "99999999999999999999": value out of range"#,
+            ),
+            (
+                "1.25.3\nx",
+                "invalid kube version '1.25.3\nx': could not parse \"1.25.3\\nx\" as version",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(kube(input), Err(want.to_string()), "{input:?}");
+        }
+    }
 }

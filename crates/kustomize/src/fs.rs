@@ -35,6 +35,15 @@ pub enum FsError {
         /// "file" or "directory".
         expected: &'static str,
     },
+    /// A filesystem layer could not produce the file's content (e.g. a decrypting layer
+    /// refused a tampered file); `reason` never holds file content.
+    #[error("'{path}' cannot be read: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// The operating system refused the operation.
     #[error("reading '{path}'")]
     Io {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use semver::{BuildMetadata, Prerelease, Version};
 
+use crate::MastermindsError;
 use crate::version::{compare, number};
 
 /// A parsed constraint expression such as `>=1.2 <2.0.0 || ~3.1 || 4.x`: `||` alternatives,
@@ -103,6 +104,13 @@ impl Constraint {
         })
     }
 
+    /// [`Constraint::parse`], failing with the error Masterminds' `NewConstraint` gives, word
+    /// for word, for tools that must print exactly what the Go tool prints (Helm's
+    /// `semverCompare`). The two accept the same expressions.
+    pub fn parse_masterminds(text: &str) -> Result<Self, MastermindsError> {
+        Self::parse(text).map_err(|cause| crate::masterminds::error(text, cause))
+    }
+
     /// Whether `version` satisfies the constraint: all comparisons of some alternative hold,
     /// and if `version` is a prerelease, that alternative names a prerelease. Build metadata
     /// is ignored.
@@ -188,6 +196,11 @@ fn parse_alternative(text: &str) -> Result<Alternative, ConstraintError> {
         comparisons,
         prereleases,
     })
+}
+
+/// Whether `text` reads as one `||` alternative.
+pub(crate) fn is_alternative(text: &str) -> bool {
+    parse_alternative(text).is_ok()
 }
 
 /// The operator at the start of `text`, whether one was written, and the rest.
@@ -355,9 +368,10 @@ impl Comparison {
             (Op::Ge, _) => at_least,
             (Op::Lt, _) => order == Ordering::Less,
             (Op::Le, Wild::None) => order != Ordering::Greater,
-            // `*` stands for every version.
-            (Op::Eq | Op::Tilde | Op::Caret, Wild::Major) => at_least,
-            (Op::Le, Wild::Major) => true,
+            // `*` stands for every version…
+            (Op::Eq | Op::Tilde, Wild::Major) => at_least,
+            // …except after `^` and `<=`, where Masterminds (hence Flux and Helm) reads `*` as
+            // 0.0.0 without the wildcard's widening: `^*` is 0.0.0 only, `<=*` is 0.0.x.
             // `~0.0.0` accepts everything, as in Masterminds.
             (Op::Tilde, Wild::None) if (c.major, c.minor, c.patch) == (0, 0, 0) => at_least,
             (Op::Eq | Op::Tilde, Wild::None | Wild::Patch) => at_least && same_minor,
@@ -368,7 +382,9 @@ impl Comparison {
             (Op::Gt, Wild::Minor) => v.major > c.major,
             (Op::Gt, Wild::Patch) => v.major > c.major || (same_major && v.minor > c.minor),
             (Op::Le, Wild::Minor) => v.major <= c.major,
-            (Op::Le, Wild::Patch) => v.major < c.major || (same_major && v.minor <= c.minor),
+            (Op::Le, Wild::Major | Wild::Patch) => {
+                v.major < c.major || (same_major && v.minor <= c.minor)
+            }
             (Op::Caret, _) => at_least && self.caret(v),
         }
     }
@@ -641,10 +657,12 @@ mod tests {
             // ... and `>1.2` starts at 1.3's prereleases (the git port required >= 1.3.0).
             (">1.2 <2.0.0-0", "1.3.0-rc.1", true),
             (">1.2 <2.0.0-0", "1.2.9", false),
-            // A major wildcard: `^*` and `<=*` match everything (Masterminds documents `^*` as
-            // any; the OCI port copied code that matched only 0.0.0 / 0.0.x) ...
-            ("^*", "1.2.3", true),
-            ("<=*", "5.0.0", true),
+            // A major wildcard after `^` and `<=` is 0.0.0 without widening, as Masterminds'
+            // code (and so Flux and Helm 4.1.4, checked with `helm template`) does ...
+            ("^*", "1.2.3", false),
+            ("^*", "0.0.0", true),
+            ("<=*", "5.0.0", false),
+            ("<=*", "0.0.7", true),
             // ... while `>*` and `!=*` read `*` as 0.0.0, as Masterminds does (the git port
             // matched nothing).
             (">*", "0.0.1", true),

@@ -8,6 +8,9 @@
 //!   [`Constraint::matches`] checks a version against it.
 //! - [`parse_tag`] reads a tag as Flux does (strict SemVer, optional `v`); [`parse_version`]
 //!   coerces loose versions as Masterminds' `NewVersion` does (`1`, `v1.2`, `01.2.3`).
+//! - [`try_parse_version`] and [`Constraint::parse_masterminds`] fail with Masterminds' own
+//!   error texts ([`VersionError`], [`MastermindsError`]), for tools whose users see them
+//!   (Helm's `semver` and `semverCompare`).
 //! - [`highest_matching`] picks the tag with the highest matching version.
 //! - [`compare`] orders versions by SemVer precedence (build metadata ignored), which
 //!   `Version`'s own `Ord` does not.
@@ -37,9 +40,9 @@
 //! `>=1.2.3` skips `1.3.0-rc.1` while `>=1.2.3-0` and `>=1.2.3-0 <2.0.0` find it. Unlike npm,
 //! the prerelease may be on any version, not only the comparison's own `major.minor.patch`.
 //!
-//! **Deliberate departures from Masterminds' code**, where it contradicts its own documentation:
-//! `^*` matches every version (Masterminds documents "any" but matches only `0.0.0`), and so
-//! does `<=*` (by its documented `<= 2.x` = `< 3`; its code matches only `0.0.x`).
+//! **Code over documentation.** Where Masterminds' code and its documentation disagree, this
+//! crate follows the code, because Flux and Helm run that code: `^*` matches only `0.0.0` and
+//! `<=*` only `0.0.x` (the documentation suggests "any").
 //!
 //! **Tags versus versions.** Flux selects tags with strict SemVer and an optional `v`, so
 //! `1.2` is not a candidate tag; [`highest_matching`] uses [`parse_tag`] for that reason.
@@ -49,8 +52,12 @@
 #![deny(missing_docs)]
 
 mod constraint;
+mod masterminds;
 mod version;
 
 pub use constraint::{Constraint, ConstraintError};
+pub use masterminds::MastermindsError;
 pub use semver::Version;
-pub use version::{compare, highest_matching, parse_tag, parse_version};
+pub use version::{
+    VersionError, compare, highest_matching, parse_tag, parse_version, try_parse_version,
+};

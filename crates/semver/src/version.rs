@@ -28,35 +28,99 @@ pub fn parse_tag(tag: &str) -> Option<Version> {
 /// numbers (missing ones are 0, leading zeros are dropped), then an optional `-prerelease` and
 /// `+build` that must be valid SemVer. So `1` is `1.0.0`, `v1.2` is `1.2.0`, `01.02.3` is
 /// `1.2.3` and `1.2-rc.1` is `1.2.0-rc.1`; `1.2.3.4`, `1.2.beta` and ` 1.2` are rejected.
+///
+/// [`try_parse_version`] says why a text is rejected.
 pub fn parse_version(text: &str) -> Option<Version> {
-    let text = text.strip_prefix('v').unwrap_or(text);
-    let (text, build) = match text.split_once('+') {
-        Some((_, "")) => return None,
-        Some((text, build)) => (text, BuildMetadata::new(build).ok()?),
-        None => (text, BuildMetadata::EMPTY),
+    try_parse_version(text).ok()
+}
+
+/// Why Masterminds' `NewVersion` refuses a text. `Display` is Masterminds' own message, word
+/// for word, because tools built on it print it to users: Helm's `semver` and `semverCompare`
+/// template functions fail with exactly these texts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VersionError {
+    /// Not of the form `[v]N[.N[.N]][-prerelease][+build]` with ASCII alphanumerics and `-`
+    /// in dot-separated, non-empty labels.
+    #[error("invalid semantic version")]
+    Invalid,
+    /// A number that does not fit in 64 bits. The message is Go's `strconv.ParseUint` error,
+    /// which Masterminds wraps.
+    #[error(
+        "error parsing version segment: strconv.ParseUint: parsing \"{segment}\": value out of range"
+    )]
+    OutOfRange {
+        /// The offending number, as written.
+        segment: String,
+    },
+    /// A numeric prerelease identifier with a leading zero (`1.2.3-01`), which SemVer forbids.
+    #[error("version segment starts with 0")]
+    LeadingZero,
+}
+
+/// [`parse_version`], failing with the reason Masterminds gives. The checks run in
+/// Masterminds' order, so the reason is the one it reports: the shape first, then each
+/// number in turn, then the prerelease.
+pub fn try_parse_version(text: &str) -> Result<Version, VersionError> {
+    let body = text.strip_prefix('v').unwrap_or(text);
+    let (body, build) = match body.split_once('+') {
+        Some((body, build)) => (body, Some(build)),
+        None => (body, None),
     };
-    let (core, pre) = match text.split_once('-') {
-        Some((_, "")) => return None,
-        Some((core, pre)) => (core, Prerelease::new(pre).ok()?),
-        None => (text, Prerelease::EMPTY),
+    let (core, pre) = match body.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (body, None),
     };
+    let parts: Vec<&str> = core.split('.').collect();
+    let well_formed = parts.len() <= 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(is_dotted_label)
+        && build.is_none_or(is_dotted_label);
+    if !well_formed {
+        return Err(VersionError::Invalid);
+    }
     let mut numbers = [0u64; 3];
-    let mut parts = core.split('.');
-    for slot in &mut numbers {
-        if let Some(part) = parts.next() {
-            *slot = number(part)?;
+    for (slot, part) in numbers.iter_mut().zip(&parts) {
+        *slot = number(part).ok_or_else(|| VersionError::OutOfRange {
+            segment: (*part).to_owned(),
+        })?;
+    }
+    let pre = match pre {
+        Some(pre) => {
+            let leading_zero = pre.split('.').any(|id| {
+                id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit())
+            });
+            if leading_zero {
+                return Err(VersionError::LeadingZero);
+            }
+            Prerelease::new(pre).map_err(|_| VersionError::Invalid)?
         }
-    }
-    if parts.next().is_some() {
-        return None;
-    }
+        None => Prerelease::EMPTY,
+    };
+    let build = match build {
+        Some(build) => BuildMetadata::new(build).map_err(|_| VersionError::Invalid)?,
+        None => BuildMetadata::EMPTY,
+    };
     let [major, minor, patch] = numbers;
-    Some(Version {
+    Ok(Version {
         major,
         minor,
         patch,
         pre,
         build,
+    })
+}
+
+/// Dot-separated, non-empty labels of ASCII alphanumerics and `-`, as SemVer's prerelease
+/// and build metadata.
+fn is_dotted_label(text: &str) -> bool {
+    text.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     })
 }
 
@@ -171,6 +235,73 @@ mod tests {
         ];
         for text in refused {
             assert_eq!(parse_version(text), None, "{text:?}");
+        }
+    }
+
+    /// Messages recorded from Helm v4.1.4's `semver` (Masterminds v3.4.0's `NewVersion`).
+    #[test]
+    fn refusals_give_masterminds_reason() {
+        let out_of_range = |segment: &str| VersionError::OutOfRange {
+            segment: segment.to_owned(),
+        };
+        let cases = [
+            ("foo", VersionError::Invalid),
+            ("", VersionError::Invalid),
+            ("1.2.3-a..b", VersionError::Invalid),
+            ("1.2.3-a+b+c", VersionError::Invalid),
+            ("1.2.3-a_b", VersionError::Invalid),
+            // The shape is checked before the numbers and the prerelease.
+            ("1.2.3-01.a..b", VersionError::Invalid),
+            ("1.2.3-01", VersionError::LeadingZero),
+            ("1.2.3-00", VersionError::LeadingZero),
+            ("1.2.3-rc.01+x", VersionError::LeadingZero),
+            ("99999999999999999999", out_of_range("99999999999999999999")),
+            (
+                "1.99999999999999999999",
+                out_of_range("99999999999999999999"),
+            ),
+            // Numbers are read before the prerelease, the first bad one wins.
+            (
+                "1.2.99999999999999999999-01",
+                out_of_range("99999999999999999999"),
+            ),
+            (
+                "99999999999999999999.99999999999999999998",
+                out_of_range("99999999999999999999"),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(try_parse_version(text), Err(want), "{text}");
+        }
+        assert_eq!(
+            out_of_range("99999999999999999999").to_string(),
+            "error parsing version segment: strconv.ParseUint: parsing \"99999999999999999999\": value out of range"
+        );
+        assert_eq!(
+            VersionError::LeadingZero.to_string(),
+            "version segment starts with 0"
+        );
+        assert_eq!(
+            VersionError::Invalid.to_string(),
+            "invalid semantic version"
+        );
+    }
+
+    #[test]
+    fn labels_masterminds_accepts_are_versions() {
+        for (text, pre, build) in [
+            ("1.2.3-0a", "0a", ""),
+            ("1.2.3-0", "0", ""),
+            ("1.2.3+01", "", "01"),
+            ("1.2.3-a-b+c-d", "a-b", "c-d"),
+            (
+                "1.2.3-999999999999999999999999",
+                "999999999999999999999999",
+                "",
+            ),
+        ] {
+            let version = try_parse_version(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!((version.pre.as_str(), version.build.as_str()), (pre, build));
         }
     }
 

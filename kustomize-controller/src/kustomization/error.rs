@@ -69,12 +69,7 @@ pub enum KustomizationError {
     /// Fetching, verifying or unpacking the artifact failed.
     #[error("failed to fetch artifact")]
     Fetch(#[source] capstan_runtime::artifact::FetchError),
-    /// The unpacked artifact cannot be opened as a build root.
-    #[error("opening the unpacked artifact")]
-    ArtifactTree(#[source] capstan_kustomize::FsError),
-    /// `spec.path` is not in the artifact.
-    #[error("kustomization path '{0}' not found in the artifact")]
-    PathNotFound(String),
+
     /// The client for the impersonated ServiceAccount could not be built.
     #[error("building a client for ServiceAccount '{namespace}/{name}'")]
     Impersonation {
@@ -85,20 +80,19 @@ pub enum KustomizationError {
         #[source]
         source: capstan_runtime::client::ConnectError,
     },
-    /// A ConfigMap or Secret of `postBuild.substituteFrom` is missing or unreadable.
-    #[error("{0}")]
-    Variables(String),
-    /// `kustomize build` failed.
-    #[error("kustomize build failed")]
-    Build(#[source] capstan_kustomize::BuildError),
-    /// Post-build variable substitution failed for an object.
-    #[error("post-build substitution failed for {object}")]
-    Substitute {
-        /// `Kind/namespace/name`.
-        object: String,
-        #[source]
-        source: capstan_envsubst::Error,
+    /// The decryption Secret is missing or unreadable.
+    #[error("cannot get decryption Secret '{namespace}/{name}': {detail}")]
+    DecryptionSecret {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// What went wrong.
+        detail: String,
     },
+    /// Building the manifests failed: path, decryption, kustomize, or substitution.
+    #[error("{0}")]
+    Build(#[source] capstan_ksbuild::Error),
     /// Server-side apply failed (nothing of the set was applied when validation failed).
     #[error("apply failed")]
     Apply(#[source] capstan_apply::ApplyError),
@@ -126,14 +120,13 @@ impl ReconcileError for KustomizationError {
             Self::SourceNotFound { .. }
             | Self::SourceNotReady { .. }
             | Self::Fetch(_)
-            | Self::ArtifactTree(_)
-            | Self::PathNotFound(_) => reason::ARTIFACT_FAILED,
+            | Self::Build(capstan_ksbuild::Error::PathNotFound(_)) => reason::ARTIFACT_FAILED,
             Self::DependencyNotReady { .. } | Self::DependencyCycle(_) => {
                 reason::DEPENDENCY_NOT_READY
             }
             Self::InvalidExpression { .. } => reason::INVALID_CEL_EXPRESSION,
             Self::Impersonation { .. } | Self::Apply(_) => reason::RECONCILIATION_FAILED,
-            Self::Variables(_) | Self::Build(_) | Self::Substitute { .. } => reason::BUILD_FAILED,
+            Self::DecryptionSecret { .. } | Self::Build(_) => reason::BUILD_FAILED,
             Self::Prune(_) => reason::PRUNE_FAILED,
             Self::Health { .. } => reason::HEALTH_CHECK_FAILED,
             Self::HealthCanceled => reason::HEALTH_CHECK_CANCELED,

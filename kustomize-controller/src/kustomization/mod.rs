@@ -7,13 +7,11 @@
 //! left the inventory → health checks (cancelled at once by a new revision) → status, inventory,
 //! history and one event listing the change set.
 
-mod build;
 mod dependencies;
 mod error;
 mod source;
 mod tenancy;
 pub mod triggers;
-mod vars;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -35,7 +33,6 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-pub use build::{build as build_manifests, overlay, to_json};
 pub use error::KustomizationError;
 pub use source::SourceKey;
 pub use tenancy::Clients;
@@ -62,6 +59,9 @@ pub struct Settings {
     pub custom_stage_kinds: Vec<String>,
     /// `--feature-gates`.
     pub gates: FeatureGates,
+    /// `--sops-age-secret` (`namespace/name`): age keys for Kustomizations whose decryption
+    /// names no Secret.
+    pub sops_age_secret: Option<(String, String)>,
 }
 
 /// Health checks in progress, by Kustomization, cancelled when their source moves on.
@@ -272,22 +272,32 @@ impl KustomizationReconciler {
             .reconciling(&format!("Building manifests for revision {revision}"))
             .await;
         let client = self.clients.for_kustomization(object)?;
+        let keyring = self.keyring(object).await?;
         let objects = {
             let (tree, object_copy, no_remote) =
                 (tree.clone(), object.clone(), self.settings.no_remote_bases);
-            tokio::task::spawn_blocking(move || build::build(&tree, &object_copy, no_remote))
-                .await
-                .map_err(|e| {
-                    KustomizationError::InvalidSpec(format!("build worker failed: {e}"))
-                })??
+            tokio::task::spawn_blocking(move || {
+                let settings = capstan_ksbuild::BuildSettings {
+                    no_remote_bases: no_remote,
+                    keyring: keyring.as_ref(),
+                };
+                capstan_ksbuild::build(&tree, &object_copy, &settings)
+            })
+            .await
+            .map_err(|e| KustomizationError::InvalidSpec(format!("build worker failed: {e}")))?
+            .map_err(KustomizationError::Build)?
         };
-        let variables = vars::load(&client, object).await?;
-        let objects = vars::apply(
+        let variables = capstan_ksbuild::vars::load(&client, object)
+            .await
+            .map_err(KustomizationError::Build)?;
+        let strict = self.settings.gates.strict_post_build_substitutions;
+        let objects = capstan_ksbuild::vars::substitute_all(
             objects,
             &variables,
             object.substitute_strategy(),
-            self.settings.gates.strict_post_build_substitutions,
-        )?;
+            strict,
+        )
+        .map_err(KustomizationError::Build)?;
         *built = Some((digest_of(&objects), revision.clone()));
 
         progress
@@ -380,6 +390,43 @@ impl KustomizationReconciler {
             applied = applied.with_event(event);
         }
         Ok(applied)
+    }
+
+    /// The SOPS keys of `spec.decryption` (its `secretRef`, else `--sops-age-secret`), or `None`
+    /// when the Kustomization has no decryption configured.
+    async fn keyring(
+        &self,
+        object: &Kustomization,
+    ) -> Result<Option<capstan_ksbuild::Keyring>, KustomizationError> {
+        let Some(decryption) = &object.spec.decryption else {
+            return Ok(None);
+        };
+        let own = object.namespace().unwrap_or_default();
+        let reference = match (&decryption.secret_ref, &self.settings.sops_age_secret) {
+            (Some(secret), _) => Some((own, secret.name.clone())),
+            (None, Some((namespace, name))) => Some((namespace.clone(), name.clone())),
+            (None, None) => None,
+        };
+        let Some((namespace, name)) = reference else {
+            return Ok(Some(capstan_ksbuild::Keyring::new()));
+        };
+        let api: kube::Api<k8s_openapi::api::core::v1::Secret> =
+            kube::Api::namespaced(self.client.clone(), &namespace);
+        let failed = |detail: String| KustomizationError::DecryptionSecret {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            detail,
+        };
+        let secret = api
+            .get_opt(&name)
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .ok_or_else(|| failed("not found".into()))?;
+        let data = secret.data.unwrap_or_default();
+        let entries = data.iter().map(|(k, v)| (k.as_str(), v.0.as_slice()));
+        capstan_ksbuild::keyring_from_secret(entries)
+            .map(Some)
+            .map_err(KustomizationError::Build)
     }
 
     fn register_health_check(&self, object: &Kustomization, revision: &str) -> CancellationToken {

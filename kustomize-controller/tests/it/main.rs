@@ -5,5 +5,6 @@ mod apply;
 mod bad_input;
 mod depends_on;
 mod health;
+mod sops;
 mod support;
 mod tenancy;

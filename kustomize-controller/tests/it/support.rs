@@ -28,7 +28,8 @@ pub(crate) struct Env {
     pub(crate) source: ControllerProcess,
     pub(crate) controller: ControllerProcess,
     pub(crate) storage: tempfile::TempDir,
-    _cache: tempfile::TempDir,
+    pub(crate) cache: tempfile::TempDir,
+    pub(crate) tmp: tempfile::TempDir,
 }
 
 impl Env {
@@ -48,8 +49,11 @@ impl Env {
         work.push_head("refs/heads/main");
 
         let storage = tempfile::tempdir().unwrap();
+        // The controllers' temporary files go here, so tests can inspect them.
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp_env = [("TMPDIR", tmp.path().to_str().unwrap_or("/tmp"))];
         let storage_addr = format!("127.0.0.1:{}", free_port());
-        let source = ControllerProcess::start(
+        let source = ControllerProcess::start_with_env(
             &workspace_binary("source-controller", "source-controller"),
             cluster,
             namespace.name(),
@@ -58,6 +62,7 @@ impl Env {
                 format!("--storage-addr={storage_addr}"),
                 format!("--storage-adv-addr={storage_addr}"),
             ],
+            &tmp_env,
         );
         let cache = tempfile::tempdir().unwrap();
         let mut args = vec![format!("--artifact-cache-path={}", cache.path().display())];
@@ -75,7 +80,8 @@ impl Env {
             source,
             controller,
             storage,
-            _cache: cache,
+            cache,
+            tmp,
         };
         env.create::<GitRepository>(json!({
             "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "metadata": { "name": "repo" },

@@ -3,19 +3,21 @@
 //! `import-values` lift a child's values into the parent.
 
 use super::metadata::ImportValue;
-use crate::funcs::semver::{Constraints, Version};
 use crate::template::value::Value;
 use crate::values::WChart;
 use crate::values::coalesce::{
     coalesce_tables, coalesce_values, merge_values, path_to_map, path_value, table,
 };
 
-/// Helm's `IsCompatibleRange`.
+/// Helm's `IsCompatibleRange`: an unreadable constraint or version is no match.
 pub(crate) fn is_compatible_range(constraint: &str, version: &str) -> bool {
-    let (Ok(c), Some(v)) = (Constraints::parse(constraint), Version::parse(version)) else {
+    let (Ok(c), Some(v)) = (
+        capstan_semver::Constraint::parse(constraint),
+        capstan_semver::parse_version(version),
+    ) else {
         return false;
     };
-    c.check(&v)
+    c.matches(&v)
 }
 
 /// Applies aliases, conditions and tags, recursively; disabled subcharts are dropped.

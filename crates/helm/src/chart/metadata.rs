@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use saphyr_parser::ScalarStyle;
 
-use crate::funcs::semver::Version;
 use crate::template::value::{Map, Value};
 use crate::yaml::parse::{Scalar, YNode, parse_documents, resolve_scalar};
 
@@ -308,7 +307,7 @@ impl Metadata {
         if self.version.is_empty() {
             return v("chart.metadata.version is required".into());
         }
-        if Version::parse(&self.version).is_none() {
+        if capstan_semver::parse_version(&self.version).is_none() {
             return v(format!(
                 "chart.metadata.version {} is invalid",
                 crate::template::gofmt::quote(&self.version)

@@ -1,375 +1,34 @@
-//! Masterminds/semver v3 as Sprig exposes it: `semver` and `semverCompare`. Also used for
-//! Helm's `kubeVersion` checks and dependency version constraints.
+//! Sprig's `semver` and `semverCompare`, and the `*semver.Version` object `semver` returns.
+//! Parsing, matching and ordering are `capstan-semver`'s (Masterminds v3.4, as Helm v4
+//! vendors it); this module only adapts them to templates, with Masterminds' error texts.
 //!
-//! The trap: a pre-release version satisfies no constraint that does not itself carry a
-//! pre-release, which is why charts write `>=1.19-0`.
+//! The trap: a pre-release version satisfies no constraint whose `||` alternative does not
+//! itself name a pre-release, which is why charts write `>=1.19-0`.
 
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+use capstan_semver::{Constraint, Version, compare, try_parse_version};
+
 use super::{FnResult, Registry, Ty, arg_str, err};
 use crate::template::value::{Object, Value};
 
-/// A parsed semantic version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Version {
-    pub(crate) major: u64,
-    pub(crate) minor: u64,
-    pub(crate) patch: u64,
-    pub(crate) pre: String,
-    pub(crate) meta: String,
-    pub(crate) original: String,
+/// What `semver` returns: Masterminds' `*semver.Version`, which remembers the text it was
+/// read from (`.Original`).
+pub(crate) struct SemverObj {
+    version: Version,
+    original: Rc<str>,
 }
 
-impl Version {
-    /// Masterminds' lenient `NewVersion`: optional `v`, missing minor/patch are zero.
-    pub(crate) fn parse(s: &str) -> Option<Version> {
-        let body = s.strip_prefix('v').unwrap_or(s);
-        let (body, meta) = match body.split_once('+') {
-            Some((b, m)) => (b, m.to_string()),
-            None => (body, String::new()),
-        };
-        let (core, pre) = match body.split_once('-') {
-            Some((c, p)) => (c, p.to_string()),
-            None => (body, String::new()),
-        };
-        let valid_ident = |x: &str| {
-            !x.is_empty()
-                && x.split('.').all(|p| {
-                    !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                })
-        };
-        if (!pre.is_empty() || body.contains('-')) && !valid_ident(&pre) {
-            return None;
-        }
-        if (!meta.is_empty() || s.contains('+')) && !valid_ident(&meta) {
-            return None;
-        }
-        let parts: Vec<&str> = core.split('.').collect();
-        if parts.is_empty() || parts.len() > 3 {
-            return None;
-        }
-        let mut nums = [0u64; 3];
-        for (i, p) in parts.iter().enumerate() {
-            if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            nums[i] = p.parse().ok()?;
-        }
-        Some(Version {
-            major: nums[0],
-            minor: nums[1],
-            patch: nums[2],
-            pre,
-            meta,
-            original: s.to_string(),
-        })
-    }
-
-    pub(crate) fn compare(&self, o: &Version) -> Ordering {
-        self.major
-            .cmp(&o.major)
-            .then(self.minor.cmp(&o.minor))
-            .then(self.patch.cmp(&o.patch))
-            .then_with(|| compare_pre(&self.pre, &o.pre))
-    }
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
-        if !self.pre.is_empty() {
-            write!(f, "-{}", self.pre)?;
-        }
-        if !self.meta.is_empty() {
-            write!(f, "+{}", self.meta)?;
-        }
-        Ok(())
-    }
-}
-
-fn compare_pre(a: &str, b: &str) -> Ordering {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        _ => {}
-    }
-    let (pa, pb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
-    for (x, y) in pa.iter().zip(pb.iter()) {
-        let o = match (x.parse::<u64>(), y.parse::<u64>()) {
-            (Ok(i), Ok(j)) => i.cmp(&j),
-            (Ok(_), Err(_)) => Ordering::Less,
-            (Err(_), Ok(_)) => Ordering::Greater,
-            _ => x.cmp(y),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    pa.len().cmp(&pb.len())
-}
-
-#[derive(Debug, Clone)]
-struct Constraint {
-    op: String,
-    con: Version,
-    dirty: bool,
-    minor_dirty: bool,
-    patch_dirty: bool,
-}
-
-fn is_x(s: &str) -> bool {
-    matches!(s, "x" | "X" | "*")
-}
-
-fn parse_one(c: &str) -> Result<Constraint, String> {
-    let c = c.trim();
-    let ops = ["!=", ">=", "=>", "<=", "=<", "~>", "~", "^", ">", "<", "="];
-    let mut op = "";
-    for o in ops {
-        if c.starts_with(o) {
-            op = o;
-            break;
-        }
-    }
-    let ver = c.get(op.len()..).unwrap_or("").trim();
-    let ver = ver.strip_prefix('v').unwrap_or(ver);
-    if ver.is_empty() || ver.starts_with(['-', '+']) {
-        if ver.is_empty() && op.is_empty() {
-            return Ok(Constraint {
-                op: ">=".into(),
-                con: Version::parse("0.0.0").ok_or("bad")?,
-                dirty: true,
-                minor_dirty: false,
-                patch_dirty: false,
-            });
-        }
-        return Err(format!("improper constraint: {c}"));
-    }
-    let (core, tail) = match ver.find(['-', '+']) {
-        Some(i) => (&ver[..i], &ver[i..]),
-        None => (ver, ""),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() > 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !(is_x(p) || p.chars().all(|c| c.is_ascii_digit())))
-    {
-        return Err(format!("improper constraint: {c}"));
-    }
-    let (mut dirty, mut minor_dirty, mut patch_dirty) = (false, false, false);
-    let v = match parts.as_slice() {
-        [m, ..] if is_x(m) => {
-            dirty = true;
-            format!("0.0.0{tail}")
-        }
-        [m, n, ..] if is_x(n) => {
-            dirty = true;
-            minor_dirty = true;
-            format!("{m}.0.0{tail}")
-        }
-        [m, n, p] if is_x(p) => {
-            dirty = true;
-            patch_dirty = true;
-            format!("{m}.{n}.0{tail}")
-        }
-        _ => ver.to_string(),
-    };
-    let con = Version::parse(&v).ok_or_else(|| format!("improper constraint: {c}"))?;
-    let op = match op {
-        "=>" => ">=",
-        "=<" => "<=",
-        "~>" => "~",
-        o => o,
-    };
-    // A missing minor or patch is a wildcard, as in Masterminds semver 3.3.
-    if !dirty {
-        if parts.len() == 1 {
-            dirty = true;
-            minor_dirty = true;
-        } else if parts.len() == 2 {
-            dirty = true;
-            patch_dirty = true;
-        }
-    }
-    Ok(Constraint {
-        op: op.to_string(),
-        con,
-        dirty,
-        minor_dirty,
-        patch_dirty,
-    })
-}
-
-impl Constraint {
-    fn check(&self, v: &Version) -> bool {
-        if !v.pre.is_empty() && self.con.pre.is_empty() {
-            return false;
-        }
-        let c = &self.con;
-        match self.op.as_str() {
-            "" | "=" => {
-                if self.dirty {
-                    if self.minor_dirty {
-                        return v.major == c.major;
-                    }
-                    if self.patch_dirty {
-                        return v.major == c.major && v.minor == c.minor;
-                    }
-                    return true;
-                }
-                v.compare(c) == Ordering::Equal
-            }
-            "!=" => {
-                if self.dirty {
-                    if self.minor_dirty {
-                        return v.major != c.major;
-                    }
-                    if self.patch_dirty {
-                        return !(v.major == c.major && v.minor == c.minor);
-                    }
-                    return false;
-                }
-                v.compare(c) != Ordering::Equal
-            }
-            ">" => {
-                if !self.dirty {
-                    return v.compare(c) == Ordering::Greater;
-                }
-                if v.major != c.major {
-                    return v.major > c.major;
-                }
-                if self.minor_dirty {
-                    return false;
-                }
-                if self.patch_dirty {
-                    return v.minor > c.minor;
-                }
-                v.compare(c) == Ordering::Greater
-            }
-            "<" => {
-                if !self.dirty {
-                    return v.compare(c) == Ordering::Less;
-                }
-                if v.major != c.major {
-                    return v.major < c.major;
-                }
-                if self.minor_dirty {
-                    return false;
-                }
-                v.minor < c.minor
-            }
-            ">=" => v.compare(c) != Ordering::Less,
-            "<=" => {
-                if !self.dirty {
-                    return v.compare(c) != Ordering::Greater;
-                }
-                if v.major != c.major {
-                    return v.major < c.major;
-                }
-                if self.minor_dirty {
-                    return true;
-                }
-                v.minor <= c.minor
-            }
-            "~" => {
-                if v.compare(c) == Ordering::Less {
-                    return false;
-                }
-                if c.major == 0
-                    && c.minor == 0
-                    && c.patch == 0
-                    && !self.minor_dirty
-                    && !self.patch_dirty
-                    && self.dirty
-                {
-                    return true;
-                }
-                if v.major != c.major {
-                    return false;
-                }
-                if v.minor != c.minor && !self.minor_dirty {
-                    return false;
-                }
-                true
-            }
-            "^" => {
-                if v.compare(c) == Ordering::Less {
-                    return false;
-                }
-                if c.major > 0 || self.minor_dirty {
-                    return v.major == c.major;
-                }
-                if c.minor > 0 || self.patch_dirty {
-                    return v.major == 0 && v.minor == c.minor;
-                }
-                v.major == 0 && v.minor == 0 && v.patch == c.patch
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A parsed constraint expression: OR of AND groups.
-pub(crate) struct Constraints(Vec<Vec<Constraint>>);
-
-impl Constraints {
-    /// Parses `>=1.2 <2, ~3.1 || 4.x` and hyphen ranges.
-    pub(crate) fn parse(s: &str) -> Result<Constraints, String> {
-        let mut groups = Vec::new();
-        for or in s.split("||") {
-            let mut group = Vec::new();
-            let mut tokens: Vec<String> = Vec::new();
-            for part in or.split(',') {
-                // Join operators separated from their version by spaces ("> 1.2").
-                let mut pending = String::new();
-                for w in part.split_whitespace() {
-                    if ["!=", ">=", "=>", "<=", "=<", "~>", "~", "^", ">", "<", "="].contains(&w) {
-                        pending.push_str(w);
-                        continue;
-                    }
-                    tokens.push(format!("{pending}{w}"));
-                    pending.clear();
-                }
-                if !pending.is_empty() {
-                    return Err(format!("improper constraint: {s}"));
-                }
-                tokens.push(",".into());
-            }
-            let mut i = 0;
-            while i < tokens.len() {
-                let t = tokens.get(i).cloned().unwrap_or_default();
-                if t == "," {
-                    i += 1;
-                    continue;
-                }
-                if tokens.get(i + 1).is_some_and(|n| n == "-") {
-                    let end = tokens.get(i + 2).cloned().unwrap_or_default();
-                    group.push(parse_one(&format!(">={t}"))?);
-                    group.push(parse_one(&format!("<={end}"))?);
-                    i += 3;
-                    continue;
-                }
-                group.push(parse_one(&t)?);
-                i += 1;
-            }
-            if group.is_empty() {
-                group.push(parse_one("")?);
-            }
-            groups.push(group);
-        }
-        Ok(Constraints(groups))
-    }
-
-    /// Whether `v` satisfies any OR group.
-    pub(crate) fn check(&self, v: &Version) -> bool {
-        self.0.iter().any(|g| g.iter().all(|c| c.check(v)))
-    }
-}
-
-struct SemverObj(Version);
+/// Methods comparing with another `*semver.Version`, as Masterminds defines them.
+const COMPARISONS: [&str; 6] = [
+    "Compare",
+    "Equal",
+    "GreaterThan",
+    "GreaterThanEqual",
+    "LessThan",
+    "LessThanEqual",
+];
 
 impl Object for SemverObj {
     fn type_name(&self) -> String {
@@ -382,32 +41,70 @@ impl Object for SemverObj {
         matches!(
             name,
             "Major" | "Minor" | "Patch" | "Prerelease" | "Metadata" | "Original" | "String"
-        )
+        ) || COMPARISONS.contains(&name)
     }
-    fn call_method(&self, name: &str, _args: &[Value]) -> Result<Value, String> {
-        let v = &self.0;
+    fn call_method(&self, name: &str, args: &[Value]) -> Result<Value, String> {
+        let v = &self.version;
+        if COMPARISONS.contains(&name) {
+            let order = compare(v, other_version(name, args)?);
+            return Ok(match name {
+                "Compare" => Value::Int(match order {
+                    Ordering::Less => -1,
+                    Ordering::Equal => 0,
+                    Ordering::Greater => 1,
+                }),
+                "Equal" => Value::Bool(order == Ordering::Equal),
+                "GreaterThan" => Value::Bool(order == Ordering::Greater),
+                "GreaterThanEqual" => Value::Bool(order != Ordering::Less),
+                "LessThan" => Value::Bool(order == Ordering::Less),
+                _ => Value::Bool(order != Ordering::Greater),
+            });
+        }
         Ok(match name {
             "Major" => Value::U64(v.major),
             "Minor" => Value::U64(v.minor),
             "Patch" => Value::U64(v.patch),
-            "Prerelease" => Value::from(v.pre.clone()),
-            "Metadata" => Value::from(v.meta.clone()),
-            "Original" => Value::from(v.original.clone()),
+            "Prerelease" => Value::from(v.pre.to_string()),
+            "Metadata" => Value::from(v.build.to_string()),
+            "Original" => Value::Str(self.original.clone()),
             _ => Value::from(v.to_string()),
         })
     }
     fn display(&self) -> String {
-        self.0.to_string()
+        self.version.to_string()
     }
+    fn as_semver(&self) -> Option<&Version> {
+        Some(&self.version)
+    }
+}
+
+/// The one `*semver.Version` argument of a comparison method.
+fn other_version<'a>(name: &str, args: &'a [Value]) -> Result<&'a Version, String> {
+    let [arg] = args else {
+        return Err(format!(
+            "wrong number of args for {name}: want 1 got {}",
+            args.len()
+        ));
+    };
+    match arg {
+        Value::Object(o) => o.as_semver(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "can't handle {} for arg of type *semver.Version",
+            arg.type_name()
+        )
+    })
 }
 
 pub(crate) fn register(r: &mut Registry) {
     use Ty::Str;
     r.add("semver", &[Str], None, |_, a| {
-        let s = arg_str(&a, 0);
-        match Version::parse(&s) {
-            Some(v) => Ok(Value::Object(Rc::new(SemverObj(v)))),
-            None => err("invalid semantic version"),
+        let original = arg_str(&a, 0);
+        match try_parse_version(&original) {
+            Ok(version) => Ok(Value::Object(Rc::new(SemverObj { version, original }))),
+            Err(e) => err(e.to_string()),
         }
     });
     r.add("semverCompare", &[Str, Str], None, |_, a| {
@@ -415,37 +112,79 @@ pub(crate) fn register(r: &mut Registry) {
     });
 }
 
+/// Sprig's `semverCompare`: the constraint is read first, so its error wins.
 fn semver_compare(constraint: &str, version: &str) -> FnResult {
-    let c = Constraints::parse(constraint).or_else(err)?;
-    let Some(v) = Version::parse(version) else {
-        return err("invalid semantic version");
-    };
-    Ok(Value::Bool(c.check(&v)))
+    let c = Constraint::parse_masterminds(constraint).or_else(|e| err(e.to_string()))?;
+    let v = try_parse_version(version).or_else(|e| err(e.to_string()))?;
+    Ok(Value::Bool(c.matches(&v)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::funcs::FnError;
 
-    fn sat(c: &str, v: &str) -> bool {
-        Constraints::parse(c)
-            .unwrap()
-            .check(&Version::parse(v).unwrap())
+    fn message(result: FnResult) -> String {
+        match result {
+            Err(FnError::Msg(m)) => m,
+            other => panic!("expected an error message, got {other:?}"),
+        }
     }
 
     #[test]
-    fn constraints_follow_masterminds() {
-        assert!(sat(">=1.19-0", "v1.28.3-eks-123"));
-        assert!(!sat(">=1.19", "v1.28.3-eks-123"));
-        assert!(sat("~1.2.3", "1.2.9"));
-        assert!(!sat("~1.2.3", "1.3.0"));
-        assert!(sat("^1.2.3", "1.9.0"));
-        assert!(!sat("^0.2.3", "0.3.0"));
-        assert!(sat("1.2.x", "1.2.7"));
-        assert!(sat(">=1.2, <2", "1.5.0"));
-        assert!(sat(">=1.2 <2 || >=3", "3.1.0"));
-        assert!(sat("1.2 - 1.4", "1.3.0"));
-        assert!(sat("*", "5.0.0"));
-        assert!(sat("<1.21", "1.20.5"));
+    fn semver_compare_reports_the_constraint_before_the_version() {
+        assert_eq!(
+            message(semver_compare("banana", "nope")),
+            "improper constraint: banana"
+        );
+        assert_eq!(
+            message(semver_compare(">=1.0", "not-a-version")),
+            "invalid semantic version"
+        );
+        assert_eq!(
+            message(semver_compare(">=1.0", "1.2.3-01")),
+            "version segment starts with 0"
+        );
+    }
+
+    #[test]
+    fn a_prerelease_anywhere_in_the_group_admits_prereleases() {
+        // Masterminds v3.4, as Helm v4.1.4 renders it.
+        assert!(matches!(
+            semver_compare(">=1.19-0 <2", "v1.28.3-eks-1"),
+            Ok(Value::Bool(true))
+        ));
+        assert!(matches!(
+            semver_compare(">=1.19", "v1.28.3-eks-1"),
+            Ok(Value::Bool(false))
+        ));
+    }
+
+    #[test]
+    fn the_object_compares_with_another_version() {
+        let obj = |text: &str| -> Value {
+            let version = try_parse_version(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            Value::Object(Rc::new(SemverObj {
+                version,
+                original: text.into(),
+            }))
+        };
+        let Value::Object(a) = obj("v1.2.3") else {
+            unreachable!("obj builds objects")
+        };
+        let call = |name: &str, other: &str| a.call_method(name, &[obj(other)]);
+        assert!(matches!(call("Compare", "1.2.4"), Ok(Value::Int(-1))));
+        assert!(matches!(call("Compare", "1.2.3+x"), Ok(Value::Int(0))));
+        assert!(matches!(call("Equal", "1.2.3"), Ok(Value::Bool(true))));
+        assert!(matches!(
+            call("GreaterThan", "1.2.3-rc.1"),
+            Ok(Value::Bool(true))
+        ));
+        assert!(matches!(
+            call("LessThanEqual", "1.2.2"),
+            Ok(Value::Bool(false))
+        ));
+        assert!(matches!(a.call_method("Original", &[]), Ok(Value::Str(s)) if &*s == "v1.2.3"));
+        assert!(a.call_method("Compare", &[Value::from("1.2.4")]).is_err());
     }
 }

@@ -75,6 +75,10 @@ pub(crate) trait Object {
     fn as_time(&self) -> Option<crate::funcs::dates::Time> {
         None
     }
+    /// Downcast hook for `*semver.Version`, which its comparison methods take as argument.
+    fn as_semver(&self) -> Option<&capstan_semver::Version> {
+        None
+    }
 }
 
 /// Go's reflect kinds, as far as templates tell them apart.

@@ -18,13 +18,13 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
-use super::error::KustomizationError;
+use crate::Error;
 
 /// The variables of a Kustomization, read from the cluster (`substituteFrom`) and the spec.
-pub(super) async fn load(
+pub async fn load(
     client: &Client,
     kustomization: &Kustomization,
-) -> Result<BTreeMap<String, String>, KustomizationError> {
+) -> Result<BTreeMap<String, String>, Error> {
     let Some(post_build) = &kustomization.spec.post_build else {
         return Ok(BTreeMap::new());
     };
@@ -37,16 +37,14 @@ pub(super) async fn load(
             ValuesKind::ConfigMap => {
                 let api: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
                 let found = api.get_opt(name).await.map_err(|e| {
-                    KustomizationError::Variables(format!(
-                        "substitute from 'ConfigMap/{name}': {e}"
-                    ))
+                    Error::Variables(format!("substitute from 'ConfigMap/{name}': {e}"))
                 })?;
                 found.map(|cm| cm.data.unwrap_or_default())
             }
             ValuesKind::Secret => {
                 let api: Api<Secret> = Api::namespaced(client.clone(), &namespace);
                 let found = api.get_opt(name).await.map_err(|e| {
-                    KustomizationError::Variables(format!("substitute from 'Secret/{name}': {e}"))
+                    Error::Variables(format!("substitute from 'Secret/{name}': {e}"))
                 })?;
                 found.map(|secret| {
                     secret
@@ -66,7 +64,7 @@ pub(super) async fn load(
                     ValuesKind::ConfigMap => "ConfigMap",
                     ValuesKind::Secret => "Secret",
                 };
-                return Err(KustomizationError::Variables(format!(
+                return Err(Error::Variables(format!(
                     "substitute from '{kind}/{name}': not found in namespace '{namespace}'"
                 )));
             }
@@ -75,7 +73,7 @@ pub(super) async fn load(
     vars.extend(post_build.substitute.clone().unwrap_or_default());
     for (name, value) in &mut vars {
         if !capstan_envsubst::valid_name(name) {
-            return Err(KustomizationError::Variables(format!(
+            return Err(Error::Variables(format!(
                 "'{name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'"
             )));
         }
@@ -85,12 +83,12 @@ pub(super) async fn load(
 }
 
 /// Substitutes `vars` into every object that does not opt out.
-pub(super) fn apply(
+pub fn substitute_all(
     objects: Vec<Value>,
     vars: &BTreeMap<String, String>,
     strategy: SubstituteStrategy,
     strict: bool,
-) -> Result<Vec<Value>, KustomizationError> {
+) -> Result<Vec<Value>, Error> {
     if vars.is_empty() && strategy == SubstituteStrategy::WithVariables {
         return Ok(objects);
     }
@@ -102,18 +100,16 @@ pub(super) fn apply(
             if opted_out(&object) {
                 return Ok(object);
             }
-            let describe = || describe(&object);
-            let text = serde_yaml::to_string(&object).map_err(|e| {
-                KustomizationError::Variables(format!("serializing {}: {e}", describe()))
-            })?;
-            let substituted = substitute(&text, &lookup, mode).map_err(|source| {
-                KustomizationError::Substitute {
+            let describe = || crate::describe(&object);
+            let text = serde_yaml::to_string(&object)
+                .map_err(|e| Error::Variables(format!("serializing {}: {e}", describe())))?;
+            let substituted =
+                substitute(&text, &lookup, mode).map_err(|source| Error::Substitute {
                     object: describe(),
                     source,
-                }
-            })?;
+                })?;
             serde_yaml::from_str(&substituted).map_err(|e| {
-                KustomizationError::Variables(format!(
+                Error::Variables(format!(
                     "{} is not valid YAML after substitution: {e}",
                     describe()
                 ))
@@ -127,16 +123,6 @@ fn opted_out(object: &Value) -> bool {
     [&metadata["labels"], &metadata["annotations"]]
         .iter()
         .any(|map| map[annotation::KUSTOMIZE_SUBSTITUTE].as_str() == Some(annotation::DISABLED))
-}
-
-/// `Kind/namespace/name` of a built object.
-pub(super) fn describe(object: &Value) -> String {
-    let metadata = &object["metadata"];
-    let kind = object["kind"].as_str().unwrap_or("Object");
-    match metadata["namespace"].as_str() {
-        Some(ns) => format!("{kind}/{ns}/{}", metadata["name"].as_str().unwrap_or("")),
-        None => format!("{kind}/{}", metadata["name"].as_str().unwrap_or("")),
-    }
 }
 
 #[cfg(test)]
@@ -157,7 +143,7 @@ mod tests {
     fn values_are_substituted_and_typed_by_yaml() {
         let object = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app-${cluster}"},
             "spec": {"replicas": "${replicas}", "note": "$${literal}", "region": "${region:=eu}"}});
-        let out = apply(
+        let out = substitute_all(
             vec![object],
             &vars(),
             SubstituteStrategy::WithVariables,
@@ -176,20 +162,25 @@ mod tests {
     #[test]
     fn strict_mode_names_the_object_and_variable() {
         let object = json!({"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "apps"}, "data": {"a": "${missing}"}});
-        let error = apply(
+        let error = substitute_all(
             vec![object.clone()],
             &vars(),
             SubstituteStrategy::WithVariables,
             true,
         )
         .unwrap_err();
-        let message = capstan_runtime::reconcile::error_chain(&error);
+        let message = format!(
+            "{error}: {}",
+            std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        );
         assert!(
             message.contains("ConfigMap/apps/c") && message.contains("'missing'"),
             "{message}"
         );
         // Without strict mode the reference becomes empty text, which YAML reads as null (as Flux).
-        let lenient = apply(
+        let lenient = substitute_all(
             vec![object],
             &vars(),
             SubstituteStrategy::WithVariables,
@@ -202,7 +193,7 @@ mod tests {
     #[test]
     fn opted_out_objects_and_empty_vars_are_untouched() {
         let disabled = json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}, "data": {"a": "${cluster}"}});
-        let out = apply(
+        let out = substitute_all(
             vec![disabled.clone()],
             &vars(),
             SubstituteStrategy::WithVariables,
@@ -213,7 +204,7 @@ mod tests {
         let plain =
             json!({"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "${x:=1}"}});
         assert_eq!(
-            apply(
+            substitute_all(
                 vec![plain.clone()],
                 &BTreeMap::new(),
                 SubstituteStrategy::WithVariables,
@@ -223,7 +214,7 @@ mod tests {
             plain
         );
         assert_eq!(
-            apply(
+            substitute_all(
                 vec![plain],
                 &BTreeMap::new(),
                 SubstituteStrategy::Always,

@@ -1,61 +1,13 @@
-//! `kustomize build` of a Kustomization's `spec.path` in its artifact, with the Flux spec
-//! fields (`targetNamespace`, `namePrefix`, `nameSuffix`, `patches`, `images`, `components`,
-//! `commonMetadata`) applied on top, as Flux's kustomize-controller does. The same function
-//! serves `capstan build kustomization`.
-
-use std::path::Path;
+//! The Kustomization spec fields (`targetNamespace`, `namePrefix`, `nameSuffix`, `patches`,
+//! `images`, `components`, `commonMetadata`) as the kustomize engine's Flux overlay, and the
+//! engine's values as JSON.
 
 use capstan_api::kustomize::Kustomization;
-use capstan_kustomize::{
-    BuildOptions, CommonMetadata, DiskFs, FluxImage, FluxOverlay, FluxPatch, FluxSelector,
-    RemotePolicy,
-};
+use capstan_kustomize::{CommonMetadata, FluxImage, FluxOverlay, FluxPatch, FluxSelector};
 use serde_json::Value;
 
-use super::error::KustomizationError;
-
-/// Builds `spec.path` of the unpacked artifact at `tree` into JSON objects.
-pub fn build(
-    tree: &Path,
-    kustomization: &Kustomization,
-    no_remote_bases: bool,
-) -> Result<Vec<Value>, KustomizationError> {
-    let path = normalized_path(kustomization.path());
-    let escapes = Path::new(&path).components().any(|c| {
-        matches!(
-            c,
-            std::path::Component::ParentDir | std::path::Component::RootDir
-        )
-    });
-    if escapes {
-        return Err(KustomizationError::InvalidSpec(format!(
-            "spec.path '{}' leaves the artifact",
-            kustomization.path()
-        )));
-    }
-    if !tree.join(&path).is_dir() {
-        return Err(KustomizationError::PathNotFound(
-            kustomization.path().to_string(),
-        ));
-    }
-    let fs = DiskFs::new(tree).map_err(KustomizationError::ArtifactTree)?;
-    let mut options = BuildOptions::flux(overlay(kustomization));
-    options.remote = if no_remote_bases {
-        RemotePolicy::Refuse
-    } else {
-        RemotePolicy::Allow
-    };
-    let built =
-        capstan_kustomize::build_with(&fs, &path, &options).map_err(KustomizationError::Build)?;
-    Ok(built
-        .objects
-        .into_iter()
-        .map(|o| to_json(o.into_value()))
-        .collect())
-}
-
 /// `./apps/prod/` → `apps/prod`; `` and `./` → `.`.
-fn normalized_path(path: &str) -> String {
+pub(crate) fn normalized_path(path: &str) -> String {
     let trimmed = path.trim_start_matches("./").trim_matches('/');
     if trimmed.is_empty() || trimmed == "." {
         ".".to_string()
