@@ -1,8 +1,16 @@
 //! `capstan kustomize`: a drop-in for `kubectl kustomize <dir>`, built by `capstan-kustomize`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// `capstan kustomize`: the directory to build, with kubectl's defaults.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The directory holding `kustomization.yaml` (default: the current directory).
+    #[arg(default_value = ".")]
+    pub(crate) dir: PathBuf,
+}
 
 use capstan_kustomize::BuildOptions;
 

@@ -4,7 +4,9 @@
 //! returns an exit code so commands like `diff` can report "changes found" as exit 1.
 
 mod cli;
+mod controller;
 mod dev;
+mod global;
 mod kustomize;
 mod template;
 
@@ -15,7 +17,7 @@ use clap::Parser;
 /// Parses the command line, runs the command and prints any error once, with its causes.
 pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_tracing(cli.log_level.as_deref());
+    init_tracing(cli.global.log_level.as_deref());
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -30,6 +32,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Dev(dev) => dev::run(dev),
         cli::Command::Template(args) => template::run(&args.args),
         cli::Command::Kustomize(args) => kustomize::run(&args.dir),
+        cli::Command::Controller(command) => controller::run(command),
     }
 }
 

@@ -13,7 +13,7 @@ use capstan_localcluster::{ClusterOptions, LocalCluster};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::cli::{ClusterCommand, StateDir};
+use super::{ClusterCommand, StateDir};
 
 const PID_FILE: &str = "serve.pid";
 const READY_FILE: &str = "ready";
