@@ -1,6 +1,10 @@
 //! `capstan dev`: the embedded local environment for people without a cluster.
 
 mod cluster;
+mod daemon;
+mod env;
+mod fleet;
+mod up;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +17,15 @@ pub(crate) enum Command {
     /// The embedded local cluster (etcd, kube-apiserver, kube-controller-manager, fake node).
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// The whole loop on this machine: local cluster, Git server with an example fleet, the
+    /// controllers, a bootstrap, a push that deploys, a reverted manual edit. Leaves
+    /// everything running.
+    Up(StateDir),
+    /// Stop what `capstan dev up` started.
+    Down(StateDir),
+    /// Run the environment of `dev up` in the foreground (what `up` starts).
+    #[command(hide = true)]
+    Serve(StateDir),
 }
 
 /// `capstan dev cluster` subcommands.
@@ -41,5 +54,19 @@ pub(crate) struct StateDir {
 pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Cluster(command) => cluster::run(command),
+        Command::Up(dir) => {
+            up::up(&daemon::state_dir(dir.dir, "dev")?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Down(dir) => {
+            let dir = daemon::state_dir(dir.dir, "dev")?;
+            if daemon::stop(&dir)? {
+                eprintln!("✔ the local environment stopped");
+            } else {
+                eprintln!("no local environment is running for {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(dir) => env::serve(&daemon::state_dir(dir.dir, "dev")?),
     }
 }

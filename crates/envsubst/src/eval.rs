@@ -16,7 +16,9 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// Strict mode: the variable is unset and the expression gives no default.
-    #[error("variable '{name}' is not set (line {line}); set it in spec.postBuild, give a default with ${{{name}:=default}}, or escape the dollar as $${{{name}}}")]
+    #[error(
+        "variable '{name}' is not set (line {line}); set it in spec.postBuild, give a default with ${{{name}:=default}}, or escape the dollar as $${{{name}}}"
+    )]
     Unset {
         /// The variable.
         name: String,
@@ -34,7 +36,11 @@ pub enum Error {
 }
 
 /// Substitutes every variable reference in `text`, looking values up with `lookup`.
-pub fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, mode: Mode) -> Result<String, Error> {
+pub fn substitute(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    mode: Mode,
+) -> Result<String, Error> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut consumed = 0;
@@ -49,7 +55,10 @@ pub fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, mode: Mod
             2
         } else if after.starts_with('{') {
             let Some(close) = matching_brace(after) else {
-                return Err(Error::Syntax { expression: truncate(&rest[dollar..]), line: line_of(text, position) });
+                return Err(Error::Syntax {
+                    expression: truncate(&rest[dollar..]),
+                    line: line_of(text, position),
+                });
             };
             let expression = &after[1..close];
             out.push_str(&evaluate(expression, text, position, lookup, mode)?);
@@ -73,20 +82,41 @@ pub fn substitute(text: &str, lookup: &dyn Fn(&str) -> Option<String>, mode: Mod
 }
 
 /// The value of a plain reference, or the strict-mode error.
-fn resolve(name: &str, text: &str, position: usize, lookup: &dyn Fn(&str) -> Option<String>, mode: Mode) -> Result<String, Error> {
+fn resolve(
+    name: &str,
+    text: &str,
+    position: usize,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    mode: Mode,
+) -> Result<String, Error> {
     match lookup(name) {
         Some(value) => Ok(value),
-        None if mode == Mode::Strict => Err(Error::Unset { name: name.to_string(), line: line_of(text, position) }),
+        None if mode == Mode::Strict => Err(Error::Unset {
+            name: name.to_string(),
+            line: line_of(text, position),
+        }),
         None => Ok(String::new()),
     }
 }
 
 /// Evaluates the inside of `${...}`.
-fn evaluate(expression: &str, text: &str, position: usize, lookup: &dyn Fn(&str) -> Option<String>, mode: Mode) -> Result<String, Error> {
-    let syntax = || Error::Syntax { expression: format!("${{{expression}}}"), line: line_of(text, position) };
+fn evaluate(
+    expression: &str,
+    text: &str,
+    position: usize,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    mode: Mode,
+) -> Result<String, Error> {
+    let syntax = || Error::Syntax {
+        expression: format!("${{{expression}}}"),
+        line: line_of(text, position),
+    };
     if let Some(name) = expression.strip_prefix('#') {
         if identifier_len(name) == name.len() && !name.is_empty() {
-            return Ok(resolve(name, text, position, lookup, mode)?.chars().count().to_string());
+            return Ok(resolve(name, text, position, lookup, mode)?
+                .chars()
+                .count()
+                .to_string());
         }
         return Err(syntax());
     }
@@ -104,12 +134,21 @@ fn evaluate(expression: &str, text: &str, position: usize, lookup: &dyn Fn(&str)
                 None => true,
                 Some(v) => when_empty && v.is_empty(),
             };
-            return if use_default { substitute(word, lookup, mode) } else { Ok(value.unwrap_or_default()) };
+            return if use_default {
+                substitute(word, lookup, mode)
+            } else {
+                Ok(value.unwrap_or_default())
+            };
         }
     }
     let value = match value {
         Some(value) => value,
-        None if mode == Mode::Strict => return Err(Error::Unset { name: name.to_string(), line: line_of(text, position) }),
+        None if mode == Mode::Strict => {
+            return Err(Error::Unset {
+                name: name.to_string(),
+                line: line_of(text, position),
+            });
+        }
         None => String::new(),
     };
     let argument = |rest: &str| substitute(rest, lookup, mode);
@@ -122,19 +161,27 @@ fn evaluate(expression: &str, text: &str, position: usize, lookup: &dyn Fn(&str)
         _ if operation.starts_with(':') => substring(&value, &operation[1..]).ok_or_else(syntax)?,
         _ if operation.starts_with("##") => {
             let pattern = argument(&operation[2..])?;
-            prefix_matches(&value, &pattern).last().map_or(value.clone(), |&end| value[end..].to_string())
+            prefix_matches(&value, &pattern)
+                .last()
+                .map_or(value.clone(), |&end| value[end..].to_string())
         }
         _ if operation.starts_with('#') => {
             let pattern = argument(&operation[1..])?;
-            prefix_matches(&value, &pattern).first().map_or(value.clone(), |&end| value[end..].to_string())
+            prefix_matches(&value, &pattern)
+                .first()
+                .map_or(value.clone(), |&end| value[end..].to_string())
         }
         _ if operation.starts_with("%%") => {
             let pattern = argument(&operation[2..])?;
-            suffix_matches(&value, &pattern).last().map_or(value.clone(), |&start| value[..start].to_string())
+            suffix_matches(&value, &pattern)
+                .last()
+                .map_or(value.clone(), |&start| value[..start].to_string())
         }
         _ if operation.starts_with('%') => {
             let pattern = argument(&operation[1..])?;
-            suffix_matches(&value, &pattern).first().map_or(value.clone(), |&start| value[..start].to_string())
+            suffix_matches(&value, &pattern)
+                .first()
+                .map_or(value.clone(), |&start| value[..start].to_string())
         }
         _ if operation.starts_with('/') => replace(&value, &operation[1..], &argument)?,
         _ => return Err(syntax()),
@@ -142,7 +189,11 @@ fn evaluate(expression: &str, text: &str, position: usize, lookup: &dyn Fn(&str)
 }
 
 /// `${var/p/r}` (first), `${var//p/r}` (all), `${var/#p/r}` (prefix), `${var/%p/r}` (suffix).
-fn replace(value: &str, spec: &str, argument: &dyn Fn(&str) -> Result<String, Error>) -> Result<String, Error> {
+fn replace(
+    value: &str,
+    spec: &str,
+    argument: &dyn Fn(&str) -> Result<String, Error>,
+) -> Result<String, Error> {
     let (kind, spec) = match spec.chars().next() {
         Some('/') => ('a', &spec[1..]),
         Some('#') => ('p', &spec[1..]),
@@ -169,7 +220,11 @@ fn replace(value: &str, spec: &str, argument: &dyn Fn(&str) -> Result<String, Er
             let mut index = 0;
             let mut replaced = false;
             while index < value.len() {
-                let found = if replaced && kind == 'f' { None } else { longest_match_at(value, index, &pattern) };
+                let found = if replaced && kind == 'f' {
+                    None
+                } else {
+                    longest_match_at(value, index, &pattern)
+                };
                 match found {
                     Some(end) if end > index => {
                         out.push_str(&replacement);
@@ -189,9 +244,13 @@ fn replace(value: &str, spec: &str, argument: &dyn Fn(&str) -> Result<String, Er
 }
 
 fn longest_match_at(value: &str, start: usize, pattern: &str) -> Option<usize> {
-    let mut ends: Vec<usize> = value[start..].char_indices().map(|(i, c)| start + i + c.len_utf8()).collect();
+    let mut ends: Vec<usize> = value[start..]
+        .char_indices()
+        .map(|(i, c)| start + i + c.len_utf8())
+        .collect();
     ends.reverse();
-    ends.into_iter().find(|&end| matches(&value[start..end], pattern))
+    ends.into_iter()
+        .find(|&end| matches(&value[start..end], pattern))
 }
 
 /// `${var:pos}` / `${var:pos:len}` over characters.
@@ -204,7 +263,9 @@ fn substring(value: &str, spec: &str) -> Option<String> {
     let position: usize = position.parse().ok()?;
     let start = position.min(chars.len());
     let end = match length {
-        Some(length) => start.saturating_add(length.parse::<usize>().ok()?).min(chars.len()),
+        Some(length) => start
+            .saturating_add(length.parse::<usize>().ok()?)
+            .min(chars.len()),
         None => chars.len(),
     };
     Some(chars[start..end].iter().collect())
@@ -255,7 +316,8 @@ fn matching_brace(text: &str) -> Option<usize> {
 }
 
 fn line_of(text: &str, position: usize) -> usize {
-    text.get(..position).map_or(1, |before| before.matches('\n').count() + 1)
+    text.get(..position)
+        .map_or(1, |before| before.matches('\n').count() + 1)
 }
 
 fn truncate(text: &str) -> String {
@@ -269,7 +331,13 @@ mod tests {
     use super::*;
 
     fn run(text: &str, mode: Mode) -> Result<String, Error> {
-        let vars: HashMap<&str, &str> = [("cluster", "prod-eu"), ("region", "eu-west-1"), ("empty", ""), ("NAME", "Capstan")].into();
+        let vars: HashMap<&str, &str> = [
+            ("cluster", "prod-eu"),
+            ("region", "eu-west-1"),
+            ("empty", ""),
+            ("NAME", "Capstan"),
+        ]
+        .into();
         substitute(text, &|name| vars.get(name).map(|v| (*v).to_string()), mode)
     }
 
@@ -291,7 +359,11 @@ mod tests {
         assert_eq!(lenient("${empty:=fallback}"), "fallback");
         assert_eq!(lenient("${empty=fallback}"), "");
         assert_eq!(lenient("${cluster:=fallback}"), "prod-eu");
-        assert_eq!(lenient("${missing:=${region}}"), "eu-west-1", "defaults may nest");
+        assert_eq!(
+            lenient("${missing:=${region}}"),
+            "eu-west-1",
+            "defaults may nest"
+        );
         assert_eq!(lenient("${missing:=}"), "");
     }
 
@@ -305,29 +377,71 @@ mod tests {
     #[test]
     fn string_operators() {
         assert_eq!(lenient("${#cluster}"), "7");
-        assert_eq!(lenient("${NAME^^} ${NAME,,} ${cluster^} ${NAME,}"), "CAPSTAN capstan Prod-eu capstan");
+        assert_eq!(
+            lenient("${NAME^^} ${NAME,,} ${cluster^} ${NAME,}"),
+            "CAPSTAN capstan Prod-eu capstan"
+        );
         assert_eq!(lenient("${region:3} ${region:0:2}"), "west-1 eu");
-        assert_eq!(lenient("${region#*-} ${region##*-} ${region%-*} ${region%%-*}"), "west-1 1 eu-west eu");
-        assert_eq!(lenient("${region/-/_} ${region//-/_}"), "eu_west-1 eu_west_1");
-        assert_eq!(lenient("${region/#eu/us} ${region/%1/2}"), "us-west-1 eu-west-2");
+        assert_eq!(
+            lenient("${region#*-} ${region##*-} ${region%-*} ${region%%-*}"),
+            "west-1 1 eu-west eu"
+        );
+        assert_eq!(
+            lenient("${region/-/_} ${region//-/_}"),
+            "eu_west-1 eu_west_1"
+        );
+        assert_eq!(
+            lenient("${region/#eu/us} ${region/%1/2}"),
+            "us-west-1 eu-west-2"
+        );
     }
 
     #[test]
     fn strict_mode_names_unset_variables() {
-        assert_eq!(run("a: 1\nb: ${nope}", Mode::Strict), Err(Error::Unset { name: "nope".into(), line: 2 }));
-        assert_eq!(run("b: $nope", Mode::Strict), Err(Error::Unset { name: "nope".into(), line: 1 }));
+        assert_eq!(
+            run("a: 1\nb: ${nope}", Mode::Strict),
+            Err(Error::Unset {
+                name: "nope".into(),
+                line: 2
+            })
+        );
+        assert_eq!(
+            run("b: $nope", Mode::Strict),
+            Err(Error::Unset {
+                name: "nope".into(),
+                line: 1
+            })
+        );
         assert_eq!(run("b: ${nope:=ok}", Mode::Strict).as_deref(), Ok("b: ok"));
-        assert_eq!(run("b: $${nope}", Mode::Strict).as_deref(), Ok("b: ${nope}"));
+        assert_eq!(
+            run("b: $${nope}", Mode::Strict).as_deref(),
+            Ok("b: ${nope}")
+        );
         let message = run("${nope}", Mode::Strict).unwrap_err().to_string();
-        assert!(message.contains("'nope'") && message.contains("${nope:=default}"), "{message}");
+        assert!(
+            message.contains("'nope'") && message.contains("${nope:=default}"),
+            "{message}"
+        );
     }
 
     #[test]
     fn malformed_expressions_are_errors() {
-        assert!(matches!(run("${", Mode::Lenient), Err(Error::Syntax { .. })));
-        assert!(matches!(run("${cluster", Mode::Lenient), Err(Error::Syntax { .. })));
-        assert!(matches!(run("${1x}", Mode::Lenient), Err(Error::Syntax { .. })));
-        assert!(matches!(run("${cluster!}", Mode::Lenient), Err(Error::Syntax { .. })));
+        assert!(matches!(
+            run("${", Mode::Lenient),
+            Err(Error::Syntax { .. })
+        ));
+        assert!(matches!(
+            run("${cluster", Mode::Lenient),
+            Err(Error::Syntax { .. })
+        ));
+        assert!(matches!(
+            run("${1x}", Mode::Lenient),
+            Err(Error::Syntax { .. })
+        ));
+        assert!(matches!(
+            run("${cluster!}", Mode::Lenient),
+            Err(Error::Syntax { .. })
+        ));
     }
 
     proptest::proptest! {

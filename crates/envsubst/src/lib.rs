@@ -21,7 +21,8 @@ pub use eval::{Error, Mode, substitute};
 /// Flux's rule for variable names: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`.
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic()) && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

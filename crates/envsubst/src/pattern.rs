@@ -2,14 +2,22 @@
 
 /// Lengths of the prefixes of `text` that `pattern` matches, shortest first.
 pub(crate) fn prefix_matches(text: &str, pattern: &str) -> Vec<usize> {
-    let mut ends: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
+    let mut ends: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
     ends.retain(|&end| matches(&text[..end], pattern));
     ends
 }
 
 /// Start offsets of the suffixes of `text` that `pattern` matches, shortest suffix first.
 pub(crate) fn suffix_matches(text: &str, pattern: &str) -> Vec<usize> {
-    let mut starts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
+    let mut starts: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
     starts.reverse();
     starts.retain(|&start| matches(&text[start..], pattern));
     starts

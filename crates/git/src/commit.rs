@@ -161,6 +161,16 @@ fn pathspec(path: &Path) -> Option<Option<String>> {
     })
 }
 
+/// The hash of the commit HEAD points at in the repository at `dir`.
+pub fn head_commit(dir: &Path) -> Result<String, Error> {
+    let repo = Repository::open(dir).map_err(Error::local("opening", dir))?;
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(Error::local("reading HEAD of", dir))?;
+    Ok(head.id().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,9 @@ pub enum Error {
         key_type: String,
         /// The presented key's fingerprint, `SHA256:<base64>`.
         fingerprint: String,
+        /// The presented public key, base64 as in a `known_hosts` line (empty when the server
+        /// presented none). Public: it lets `capstan bootstrap` show the scanned key.
+        public_key: String,
     },
 
     /// `known_hosts` lists the ssh server, but not with the key it presented (or the key is

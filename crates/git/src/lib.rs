@@ -40,14 +40,16 @@ mod known_hosts;
 mod push;
 mod remote;
 mod revision;
+mod scan;
 mod tls;
 
 pub use auth::{Auth, SecretValue, SshIdentity};
 pub use checkout::Checkout;
-pub use commit::{CommitOptions, commit_all, open_or_init};
+pub use commit::{CommitOptions, commit_all, head_commit, open_or_init};
 pub use deadline::Deadline;
 pub use error::{Error, GitCause};
 pub use known_hosts::{KnownHosts, fingerprint};
 pub use push::{PushOptions, Pushed};
 pub use remote::{Remote, redact_url};
 pub use revision::{Commit, RemoteRevision, Signature, format_revision};
+pub use scan::scan_known_hosts;

@@ -4,6 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use base64::Engine as _;
+
 use git2::{
     AutotagOption, Cred, CredentialType, ErrorClass, ErrorCode, FetchOptions, Oid, PushOptions,
     RemoteCallbacks, Repository,
@@ -481,6 +483,7 @@ impl<'a> Session<'a> {
                 host,
                 key_type: "unknown".into(),
                 fingerprint: "(not available)".into(),
+                public_key: String::new(),
             }));
         };
         let key_type = known_hosts::wire_key_type(key)
@@ -497,6 +500,7 @@ impl<'a> Session<'a> {
                 host,
                 key_type,
                 fingerprint,
+                public_key: base64::engine::general_purpose::STANDARD.encode(key),
             },
             HostKeyCheck::Mismatch { known } => Error::HostKeyMismatch {
                 host,

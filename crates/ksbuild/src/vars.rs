@@ -71,6 +71,23 @@ pub async fn load(
         }
     }
     vars.extend(post_build.substitute.clone().unwrap_or_default());
+    checked(vars)
+}
+
+/// The variables of `postBuild.substitute` alone, checked as [`load`] checks them: what a
+/// build without cluster access (`capstan build --dry-run`) can know.
+pub fn inline(kustomization: &Kustomization) -> Result<BTreeMap<String, String>, Error> {
+    let substitute = kustomization
+        .spec
+        .post_build
+        .as_ref()
+        .and_then(|p| p.substitute.clone())
+        .unwrap_or_default();
+    checked(substitute)
+}
+
+/// Refuses invalid names and removes newlines from values, as Flux.
+fn checked(mut vars: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, Error> {
     for (name, value) in &mut vars {
         if !capstan_envsubst::valid_name(name) {
             return Err(Error::Variables(format!(
@@ -188,6 +205,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lenient[0]["data"]["a"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn inline_variables_are_checked_like_loaded_ones() {
+        let with = |substitute: serde_json::Value| -> Kustomization {
+            serde_json::from_value(json!({
+                "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": "apps", "namespace": "flux-system"},
+                "spec": {"interval": "5m", "prune": true,
+                    "sourceRef": {"kind": "GitRepository", "name": "repo"},
+                    "postBuild": {"substitute": substitute,
+                        "substituteFrom": [{"kind": "ConfigMap", "name": "absent"}]}}
+            }))
+            .unwrap()
+        };
+        let vars = inline(&with(json!({"cluster": "prod\n"}))).unwrap();
+        assert_eq!(vars, [("cluster".to_string(), "prod".to_string())].into());
+        let error = inline(&with(json!({"1bad": "x"}))).unwrap_err();
+        assert!(error.to_string().contains("'1bad'"), "{error}");
     }
 
     #[test]

@@ -287,7 +287,7 @@ impl ArtifactFetcher {
         if trees.len() <= self.keep {
             return;
         }
-        trees.sort_by(|a, b| b.0.cmp(&a.0));
+        trees.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
         for (_, path) in trees.into_iter().skip(self.keep) {
             if path != current {
                 let _ = std::fs::remove_dir_all(path);

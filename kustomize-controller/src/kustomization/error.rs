@@ -95,7 +95,7 @@ pub enum KustomizationError {
     Build(#[source] capstan_ksbuild::Error),
     /// Server-side apply failed (nothing of the set was applied when validation failed).
     #[error("apply failed")]
-    Apply(#[source] capstan_apply::ApplyError),
+    Apply(#[source] Box<capstan_apply::ApplyError>),
     /// Garbage collection of objects that left the set failed.
     #[error("prune failed: {0}")]
     Prune(String),

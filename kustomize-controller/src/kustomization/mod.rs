@@ -307,7 +307,7 @@ impl KustomizationReconciler {
         let change_set = applier
             .apply_all_staged(objects.clone())
             .await
-            .map_err(KustomizationError::Apply)?;
+            .map_err(|error| KustomizationError::Apply(Box::new(error)))?;
         let mut inventory = change_set.to_inventory();
         let old_inventory = progress.status().inventory.clone().unwrap_or_default();
         let mut events = change_set_lines(&change_set);

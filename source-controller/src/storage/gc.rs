@@ -55,7 +55,7 @@ pub(super) fn collect(
         files.push((name, modified));
     }
     // Newest first; beyond the records budget (current counts as one) or older than TTL: delete.
-    files.sort_by(|a, b| b.1.cmp(&a.1));
+    files.sort_by_key(|(_, modified)| std::cmp::Reverse(*modified));
     let budget = records.saturating_sub(usize::from(current.is_some()));
     for (index, (name, modified)) in files.iter().enumerate() {
         let expired = now.duration_since(*modified).unwrap_or_default() > ttl;

@@ -78,6 +78,7 @@ fn an_unknown_host_is_refused_naming_host_and_fingerprint() {
             host,
             fingerprint,
             key_type,
+            ..
         } => {
             assert_eq!(host, &format!("[127.0.0.1]:{}", server.ssh_port()));
             assert_eq!(fingerprint, &expected);
@@ -175,4 +176,27 @@ fn ecdsa_and_rsa_host_keys_are_verified() {
             "{name}: {error}"
         );
     }
+}
+
+#[test]
+fn a_scanned_host_key_is_the_servers_and_then_verifies() {
+    let server = server();
+    let history = history(server);
+    let (line, fingerprint) =
+        capstan_git::scan_known_hosts(&server.ssh_url(&history.name), &deadline()).unwrap();
+    assert_eq!(
+        fingerprint,
+        self::fingerprint(server.known_hosts()),
+        "the same key ssh-keygen reports"
+    );
+    assert!(
+        line.starts_with(&format!("[127.0.0.1]:{} ", server.ssh_port())),
+        "{line}"
+    );
+    // The scanned line is a working known_hosts entry.
+    clone_with_known_hosts(server, &history.name, &line).unwrap();
+    assert!(
+        capstan_git::scan_known_hosts(&server.http_url(&history.name), &deadline()).is_err(),
+        "only ssh has host keys"
+    );
 }
