@@ -230,6 +230,23 @@ impl GitServer {
         }
     }
 
+    /// Lets the ssh key `public_key` (an OpenSSH `authorized_keys` line) in, as adding a deploy
+    /// key on a forge does.
+    ///
+    /// # Panics
+    /// When the file cannot be written.
+    pub fn authorize_ssh_key(&self, public_key: &str) {
+        use std::io::Write;
+        let path = self.dir.path().join("ssh").join("authorized_keys");
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{}", public_key.trim()));
+        if let Err(error) = appended {
+            panic!("adding a key to {}: {error}", path.display());
+        }
+    }
+
     /// A fresh [`WorkingCopy`] whose `origin` is repository `name` (by path, no auth).
     pub fn working_copy(&self, name: &str) -> WorkingCopy {
         WorkingCopy::new(&self.repo_path(name))

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use capstan_git::{Checkout, CommitOptions, Deadline, PushOptions, Remote, Signature};
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::Client;
 use kube::api::{Api, Patch, PatchParams};
@@ -37,7 +38,19 @@ pub(super) async fn bootstrap(args: &GitArgs, global: &GlobalArgs) -> anyhow::Re
     ));
 
     // 2. Credentials, then clone (or initialise the branch of an empty repository).
-    let credentials = Credentials::resolve(args)?;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let existing = match secrets.get_opt(&secret_name).await {
+        Ok(secret) => secret.and_then(|s| s.data).map(|data| {
+            data.into_iter()
+                .map(|(key, value)| (key, value.0))
+                .collect::<BTreeMap<_, _>>()
+        }),
+        Err(error) => {
+            return Err(anyhow::Error::new(error)
+                .context(format!("reading Secret {namespace}/{secret_name}")));
+        }
+    };
+    let credentials = Credentials::resolve(args, existing.as_ref())?;
     let remote =
         Remote::new(&args.url, credentials.auth()?).context("the repository URL is unusable")?;
     let work = tempfile::Builder::new()
@@ -210,8 +223,13 @@ async fn apply_secret(
         "applying Secret {namespace}/{name} with the Git credentials"
     ));
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let string_data: BTreeMap<String, String> = credentials.secret_string_data();
-    let object = json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": name, "namespace": namespace }, "type": "Opaque", "stringData": string_data });
+    // `data`, not `stringData`: write-only fields make every apply a change.
+    let data: BTreeMap<String, ByteString> = credentials
+        .data
+        .iter()
+        .map(|(key, value)| (key.clone(), ByteString(value.clone())))
+        .collect();
+    let object = json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": name, "namespace": namespace }, "type": "Opaque", "data": data });
     api.patch(
         name,
         &PatchParams::apply(FIELD_MANAGER).force(),

@@ -19,7 +19,13 @@ pub(super) struct Credentials {
 impl Credentials {
     /// Resolves the flags: reads or generates the ssh key, scans the host key; or reads the
     /// https username/password/CA.
-    pub(super) fn resolve(args: &GitArgs) -> anyhow::Result<Credentials> {
+    ///
+    /// `existing` is the data of the cluster's Secret from an earlier bootstrap: without
+    /// `--private-key-file`, its deploy key is reused so a rerun changes nothing.
+    pub(super) fn resolve(
+        args: &GitArgs,
+        existing: Option<&BTreeMap<String, Vec<u8>>>,
+    ) -> anyhow::Result<Credentials> {
         let mut data = BTreeMap::new();
         if args.url.starts_with("ssh://") {
             let (private, public) = match &args.private_key_file {
@@ -30,6 +36,15 @@ impl Credentials {
                     let public =
                         public_key_of(&private, args.password.as_deref()).unwrap_or_default();
                     (private, public)
+                }
+                None if existing.is_some_and(|data| data.contains_key("identity")) => {
+                    let data = existing.cloned().unwrap_or_default();
+                    done("reusing the deploy key of the existing Secret");
+                    let public = data
+                        .get("identity.pub")
+                        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+                        .unwrap_or_default();
+                    (data.get("identity").cloned().unwrap_or_default(), public)
                 }
                 None => {
                     step("generating an ed25519 deploy key");
@@ -47,6 +62,9 @@ impl Credentials {
                         .context("encoding the public key")?;
                     done(&format!("deploy key: {public}"));
                     eprintln!("  add this key to the repository with write access");
+                    if !args.silent {
+                        confirm_deploy_key()?;
+                    }
                     (private, public)
                 }
             };
@@ -104,14 +122,25 @@ impl Credentials {
             .filter(|(k, _)| k.as_str() != "identity.pub");
         Auth::from_secret_data(entries).context("the Git credentials are unusable")
     }
+}
 
-    /// The secret value of a key (for the Secret object).
-    pub(super) fn secret_string_data(&self) -> BTreeMap<String, String> {
-        self.data
-            .iter()
-            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
-            .collect()
+/// Asks whether the generated key was added, as `flux bootstrap` does; anything but yes stops
+/// before anything is changed.
+fn confirm_deploy_key() -> anyhow::Result<()> {
+    use std::io::Write;
+    eprint!("? has the key been added to the repository with write access? [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        return Ok(());
     }
+    bail!(
+        "stopped before changing anything: add the deploy key to the repository and rerun \
+         (a new key is generated; pass --private-key-file to use a key of your own, --silent to skip this question)"
+    )
 }
 
 /// The OpenSSH public key of a private key file (for `identity.pub`).
