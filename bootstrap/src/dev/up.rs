@@ -23,6 +23,7 @@ use super::env::{Env, NAMESPACE};
 use super::{daemon, fleet};
 use crate::bootstrap::{self, GitArgs};
 use crate::global::GlobalArgs;
+use crate::resources;
 
 const GIT_TIMEOUT: Duration = Duration::from_secs(60);
 const WAIT: Duration = Duration::from_secs(300);
@@ -118,6 +119,8 @@ async fn demo(env: &Env) -> anyhow::Result<()> {
     .await?;
     let started = Instant::now();
     eprintln!("✔ pushed {pushed}");
+    // What a push webhook does; without it the 10s interval finds the commit.
+    request_reconcile::<GitRepository>(&client, NAMESPACE).await?;
     wait_applied(&client, "apps", &pushed).await?;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "podinfo");
     let deployment = deployments.get("podinfo").await?;
@@ -131,7 +134,7 @@ async fn demo(env: &Env) -> anyhow::Result<()> {
         .and_then(|e| e.value.clone())
         .unwrap_or_default();
     eprintln!(
-        "✔ the cluster followed in {:.1}s: podinfo now says \"{message}\"",
+        "✔ the cluster followed in {:.1}s (source reconcile requested, as a push webhook does): podinfo now says \"{message}\"",
         started.elapsed().as_secs_f64()
     );
 
@@ -141,12 +144,7 @@ async fn demo(env: &Env) -> anyhow::Result<()> {
     deployments
         .patch_scale("podinfo", &PatchParams::default(), &Patch::Merge(&scale))
         .await?;
-    let token = k8s_openapi::jiff::Timestamp::now().to_string();
-    let kustomizations: Api<Kustomization> = Api::namespaced(client.clone(), NAMESPACE);
-    let annotate = json!({ "metadata": { "annotations": { capstan_api::annotation::RECONCILE_REQUESTED_AT: token } } });
-    kustomizations
-        .patch("apps", &PatchParams::default(), &Patch::Merge(&annotate))
-        .await?;
+    request_reconcile::<Kustomization>(&client, "apps").await?;
     let desired = fleet_replicas(2);
     let deadline = Instant::now() + WAIT;
     loop {
@@ -254,29 +252,40 @@ async fn wait_applied(client: &Client, name: &str, revision: &str) -> anyhow::Re
     }
 }
 
+/// Sets `reconcile.fluxcd.io/requestedAt` on object `name` of kind `K` in the namespace.
+async fn request_reconcile<K>(client: &Client, name: &str) -> anyhow::Result<()>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    let token = k8s_openapi::jiff::Timestamp::now().to_string();
+    let annotate = json!({ "metadata": { "annotations": { capstan_api::annotation::RECONCILE_REQUESTED_AT: token } } });
+    Api::<K>::namespaced(client.clone(), NAMESPACE)
+        .patch(name, &PatchParams::default(), &Patch::Merge(&annotate))
+        .await
+        .with_context(|| format!("requesting a reconcile of {name}"))?;
+    Ok(())
+}
+
 /// A short table of the sources, Kustomizations and the app.
 async fn show_status(client: &Client) -> anyhow::Result<()> {
-    eprintln!();
-    eprintln!("{:<40} {:<7} MESSAGE", "OBJECT", "READY");
+    let mut rows = Vec::new();
     let sources: Api<GitRepository> = Api::namespaced(client.clone(), NAMESPACE);
     for repo in sources.list(&Default::default()).await?.items {
-        let (ready, message) = ready_of(&repo.status.map(|s| s.conditions).unwrap_or_default());
-        eprintln!(
-            "{:<40} {:<7} {}",
-            format!("gitrepository/{}", repo.metadata.name.unwrap_or_default()),
-            ready,
-            message
-        );
+        let (ready, message) =
+            resources::ready_summary(&repo.status.map(|s| s.conditions).unwrap_or_default());
+        let name = repo.metadata.name.unwrap_or_default();
+        rows.push(vec![format!("gitrepository/{name}"), ready, message]);
     }
     let kustomizations: Api<Kustomization> = Api::namespaced(client.clone(), NAMESPACE);
     for ks in kustomizations.list(&Default::default()).await?.items {
-        let (ready, message) = ready_of(&ks.status.map(|s| s.conditions).unwrap_or_default());
-        eprintln!(
-            "{:<40} {:<7} {}",
-            format!("kustomization/{}", ks.metadata.name.unwrap_or_default()),
-            ready,
-            message
-        );
+        let (ready, message) =
+            resources::ready_summary(&ks.status.map(|s| s.conditions).unwrap_or_default());
+        let name = ks.metadata.name.unwrap_or_default();
+        rows.push(vec![format!("kustomization/{name}"), ready, message]);
     }
     let deployments: Api<Deployment> = Api::all(client.clone());
     for deployment in deployments.list(&Default::default()).await?.items {
@@ -285,29 +294,21 @@ async fn show_status(client: &Client) -> anyhow::Result<()> {
             continue;
         }
         let status = deployment.status.clone().unwrap_or_default();
-        let replicas = format!(
-            "{}/{}",
+        let (ready, wanted) = (
             status.ready_replicas.unwrap_or(0),
-            status.replicas.unwrap_or(0)
+            status.replicas.unwrap_or(0),
         );
-        eprintln!(
-            "{:<40} {:<7} {} replicas ready",
-            format!(
-                "deployment/{namespace}/{}",
-                deployment.metadata.name.unwrap_or_default()
-            ),
-            "True",
-            replicas
-        );
+        let name = deployment.metadata.name.unwrap_or_default();
+        rows.push(vec![
+            format!("deployment/{namespace}/{name}"),
+            resources::title_bool(ready == wanted),
+            format!("{ready}/{wanted} replicas ready"),
+        ]);
     }
+    eprintln!();
+    eprint!(
+        "{}",
+        resources::table(&["OBJECT", "READY", "MESSAGE"], &rows)
+    );
     Ok(())
-}
-
-fn ready_of(
-    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
-) -> (String, String) {
-    match capstan_api::conditions::get(conditions, capstan_api::condition::READY) {
-        Some(c) => (c.status.clone(), c.message.clone()),
-        None => ("Unknown".into(), String::new()),
-    }
 }
