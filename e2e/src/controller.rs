@@ -30,7 +30,8 @@ pub fn free_port() -> u16 {
 
 impl ControllerProcess {
     /// Starts `binary` watching only `namespace` (also its runtime namespace, holding its
-    /// Lease), with free metrics and health ports, debug logs, and `extra_args`; waits until
+    /// Lease), with free metrics and health ports, debug logs (unless `extra_args` set
+    /// `--log-level`), and `extra_args`; waits until
     /// `/readyz` answers. Panics, with the log, when it does not come up.
     pub fn start(
         binary: &Path,
@@ -68,8 +69,10 @@ impl ControllerProcess {
             format!("--runtime-namespace={namespace}"),
             format!("--metrics-addr=127.0.0.1:{metrics_port}"),
             format!("--health-addr=127.0.0.1:{health_port}"),
-            "--log-level=debug".to_string(),
         ];
+        if !extra_args.iter().any(|arg| arg.starts_with("--log-level")) {
+            args.push("--log-level=debug".to_string());
+        }
         args.extend(extra_args.iter().cloned());
         let spec = ProcessSpec {
             name: "controller",
@@ -182,4 +185,67 @@ pub fn http_get(url: &str) -> Result<(u16, Vec<u8>), String> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("bad status line: {head}"))?;
     Ok((status, response[split + 4..].to_vec()))
+}
+
+/// source-controller and kustomize-controller running as processes for one namespace, with
+/// the artifact storage and cache directories they need: the GitOps loop without a kubelet.
+#[derive(Debug)]
+pub struct GitOpsControllers {
+    /// source-controller, serving artifacts on a free loopback port.
+    pub source: ControllerProcess,
+    /// kustomize-controller.
+    pub kustomize: ControllerProcess,
+    _storage: tempfile::TempDir,
+    _cache: tempfile::TempDir,
+}
+
+impl GitOpsControllers {
+    /// Starts both controllers (built when needed) for `namespace`; `extra_args` go to both.
+    ///
+    /// # Panics
+    /// When a directory cannot be made or a controller does not come up.
+    pub fn start(cluster: &TestCluster, namespace: &str, extra_args: &[&str]) -> Self {
+        let dir = || match tempfile::tempdir() {
+            Ok(dir) => dir,
+            Err(error) => panic!("creating a controller directory: {error}"),
+        };
+        let (storage, cache) = (dir(), dir());
+        let extra = extra_args.iter().map(|a| (*a).to_string());
+        let storage_addr = format!("127.0.0.1:{}", free_port());
+        let mut source_args = vec![
+            format!("--storage-path={}", storage.path().display()),
+            format!("--storage-addr={storage_addr}"),
+            format!("--storage-adv-addr={storage_addr}"),
+        ];
+        source_args.extend(extra.clone());
+        let source = ControllerProcess::start(
+            &crate::workspace_binary("source-controller", "source-controller"),
+            cluster,
+            namespace,
+            &source_args,
+        );
+        let mut kustomize_args = vec![format!("--artifact-cache-path={}", cache.path().display())];
+        kustomize_args.extend(extra);
+        let kustomize = ControllerProcess::start(
+            &crate::workspace_binary("kustomize-controller", "kustomize-controller"),
+            cluster,
+            namespace,
+            &kustomize_args,
+        );
+        GitOpsControllers {
+            source,
+            kustomize,
+            _storage: storage,
+            _cache: cache,
+        }
+    }
+
+    /// The tail of both logs, for failure messages.
+    pub fn logs(&self) -> String {
+        format!(
+            "source-controller:\n{}\nkustomize-controller:\n{}",
+            self.source.log_tail(),
+            self.kustomize.log_tail()
+        )
+    }
 }

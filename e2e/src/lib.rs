@@ -18,7 +18,7 @@ mod shared;
 mod wait;
 
 pub use binaries::workspace_binary;
-pub use controller::{ControllerProcess, free_port, http_get};
+pub use controller::{ControllerProcess, GitOpsControllers, free_port, http_get};
 pub use git_server::{GitServer, SshHostKeyType, WorkingCopy};
 pub use namespace::{TEST_NAMESPACE_LABEL, TestNamespace};
 pub use oracle::{kubectl, kubectl_stdin, oracle_bin};

@@ -7,8 +7,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use capstan_e2e::{
-    ControllerProcess, GitServer, TestNamespace, WorkingCopy, cluster, free_port, wait_for,
-    workspace_binary,
+    GitOpsControllers, GitServer, TestNamespace, WorkingCopy, cluster, wait_for, workspace_binary,
 };
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
@@ -33,10 +32,7 @@ pub(crate) fn capstan_bin() -> std::path::PathBuf {
 pub(crate) struct World {
     pub(crate) client: Client,
     pub(crate) namespace: TestNamespace,
-    pub(crate) source: ControllerProcess,
-    pub(crate) controller: ControllerProcess,
-    _storage: tempfile::TempDir,
-    _cache: tempfile::TempDir,
+    pub(crate) controllers: GitOpsControllers,
 }
 
 impl World {
@@ -45,32 +41,11 @@ impl World {
         let client = cluster.client().await;
         let namespace = TestNamespace::create(&client, prefix).await;
         git_server().create_repo(namespace.name());
-        let storage = tempfile::tempdir().unwrap();
-        let cache = tempfile::tempdir().unwrap();
-        let storage_addr = format!("127.0.0.1:{}", free_port());
-        let source = ControllerProcess::start(
-            &workspace_binary("source-controller", "source-controller"),
-            cluster,
-            namespace.name(),
-            &[
-                format!("--storage-path={}", storage.path().display()),
-                format!("--storage-addr={storage_addr}"),
-                format!("--storage-adv-addr={storage_addr}"),
-            ],
-        );
-        let controller = ControllerProcess::start(
-            &workspace_binary("kustomize-controller", "kustomize-controller"),
-            cluster,
-            namespace.name(),
-            &[format!("--artifact-cache-path={}", cache.path().display())],
-        );
+        let controllers = GitOpsControllers::start(cluster, namespace.name(), &[]);
         World {
             client,
             namespace,
-            source,
-            controller,
-            _storage: storage,
-            _cache: cache,
+            controllers,
         }
     }
 
@@ -112,11 +87,7 @@ impl World {
 
     /// Both controllers' logs, for failure messages.
     pub(crate) fn logs(&self) -> String {
-        format!(
-            "source-controller:\n{}\nkustomize-controller:\n{}",
-            self.source.log_tail(),
-            self.controller.log_tail()
-        )
+        self.controllers.logs()
     }
 
     /// Waits until ConfigMap `name` in `namespace` satisfies `check` (None = absent).

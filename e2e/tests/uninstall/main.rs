@@ -58,11 +58,10 @@ async fn uninstall_removes_capstan_and_keeps_the_workloads() {
     // In a cluster, deleting the Deployments stops the controllers; here they are processes.
     let World {
         client,
-        source,
-        controller,
+        controllers,
         ..
     } = w;
-    drop((source, controller));
+    drop(controllers);
     let mut command = tokio::process::Command::new(support::capstan_bin());
     let output = command
         .args(["uninstall", "--silent", "-n", &ns, "--timeout", "2m"])
