@@ -14,7 +14,7 @@ use kube::{Client, ResourceExt};
 use serde_json::{Map, Value};
 
 use crate::global::GlobalArgs;
-use crate::resources::{self, Kind};
+use crate::resources::{self, Kind, ObjectTarget, TargetKind};
 
 /// kubectl's client-side apply record: never part of what a user commits.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -26,37 +26,7 @@ pub(crate) struct Args {
     #[arg(long, global = true)]
     all: bool,
     #[command(subcommand)]
-    target: Target,
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum Target {
-    /// Kustomizations.
-    #[command(visible_alias = "ks")]
-    Kustomization(Name),
-    /// Sources.
-    #[command(subcommand)]
-    Source(Source),
-    /// Same as `source git`.
-    #[command(hide = true, alias = "gitrepo")]
-    Gitrepository(Name),
-    /// Same as `source oci`.
-    #[command(hide = true, alias = "ocirepo")]
-    Ocirepository(Name),
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum Source {
-    /// GitRepositories.
-    Git(Name),
-    /// OCIRepositories.
-    Oci(Name),
-}
-
-#[derive(Debug, clap::Args)]
-struct Name {
-    /// Name of the object (or `--all`).
-    name: Option<String>,
+    target: ObjectTarget,
 }
 
 /// Runs `capstan export`.
@@ -64,15 +34,16 @@ pub(crate) fn run(args: Args, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     resources::block_on(async {
         let client = global.client().await?;
         let namespace = &global.namespace;
-        let objects = match args.target {
-            Target::Kustomization(n) => {
-                export::<Kustomization>(&client, namespace, n.name, args.all).await?
+        let (kind, name) = args.target.into_parts();
+        let objects = match kind {
+            TargetKind::Kustomization => {
+                export::<Kustomization>(&client, namespace, name, args.all).await?
             }
-            Target::Source(Source::Git(n)) | Target::Gitrepository(n) => {
-                export::<GitRepository>(&client, namespace, n.name, args.all).await?
+            TargetKind::GitRepository => {
+                export::<GitRepository>(&client, namespace, name, args.all).await?
             }
-            Target::Source(Source::Oci(n)) | Target::Ocirepository(n) => {
-                export::<OCIRepository>(&client, namespace, n.name, args.all).await?
+            TargetKind::OciRepository => {
+                export::<OCIRepository>(&client, namespace, name, args.all).await?
             }
         };
         print!("{}", resources::to_yaml_documents(&objects)?);

@@ -622,3 +622,60 @@ mod tests {
         assert!(!status_matches(&conditions, "healthy", "false"));
     }
 }
+
+/// `<kind> [name]` as the flux CLI spells it for commands that take one object or `--all`:
+/// `kustomization` (`ks`), `source git|oci`, and the hidden `gitrepository` / `ocirepository`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ObjectTarget {
+    /// Kustomizations.
+    #[command(visible_alias = "ks")]
+    Kustomization(ObjectName),
+    /// Sources.
+    #[command(subcommand)]
+    Source(SourceTarget),
+    /// Same as `source git`.
+    #[command(hide = true, alias = "gitrepo")]
+    Gitrepository(ObjectName),
+    /// Same as `source oci`.
+    #[command(hide = true, alias = "ocirepo")]
+    Ocirepository(ObjectName),
+}
+
+/// `source git|oci [name]`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum SourceTarget {
+    /// GitRepositories.
+    Git(ObjectName),
+    /// OCIRepositories.
+    Oci(ObjectName),
+}
+
+/// The object's name, absent with `--all`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ObjectName {
+    /// Name of the object (or `--all`).
+    pub(crate) name: Option<String>,
+}
+
+/// The kinds an [`ObjectTarget`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TargetKind {
+    Kustomization,
+    GitRepository,
+    OciRepository,
+}
+
+impl ObjectTarget {
+    /// The kind and the name given.
+    pub(crate) fn into_parts(self) -> (TargetKind, Option<String>) {
+        match self {
+            Self::Kustomization(n) => (TargetKind::Kustomization, n.name),
+            Self::Source(SourceTarget::Git(n)) | Self::Gitrepository(n) => {
+                (TargetKind::GitRepository, n.name)
+            }
+            Self::Source(SourceTarget::Oci(n)) | Self::Ocirepository(n) => {
+                (TargetKind::OciRepository, n.name)
+            }
+        }
+    }
+}

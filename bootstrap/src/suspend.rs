@@ -12,7 +12,7 @@ use kube::api::ListParams;
 use kube::{Client, ResourceExt};
 
 use crate::global::GlobalArgs;
-use crate::resources::{self, Kind, say};
+use crate::resources::{self, Kind, ObjectTarget, TargetKind, say};
 
 /// `capstan suspend`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,7 @@ pub(crate) struct SuspendArgs {
     #[arg(long, global = true)]
     all: bool,
     #[command(subcommand)]
-    target: Target,
+    target: ObjectTarget,
 }
 
 /// `capstan resume`.
@@ -35,37 +35,7 @@ pub(crate) struct ResumeArgs {
           num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     wait: bool,
     #[command(subcommand)]
-    target: Target,
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum Target {
-    /// A Kustomization.
-    #[command(visible_alias = "ks")]
-    Kustomization(Name),
-    /// A source.
-    #[command(subcommand)]
-    Source(Source),
-    /// Same as `source git`.
-    #[command(hide = true, alias = "gitrepo")]
-    Gitrepository(Name),
-    /// Same as `source oci`.
-    #[command(hide = true, alias = "ocirepo")]
-    Ocirepository(Name),
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum Source {
-    /// A GitRepository.
-    Git(Name),
-    /// An OCIRepository.
-    Oci(Name),
-}
-
-#[derive(Debug, clap::Args)]
-struct Name {
-    /// Name of the object (or `--all`).
-    name: Option<String>,
+    target: ObjectTarget,
 }
 
 /// What to do to each selected object.
@@ -90,20 +60,26 @@ pub(crate) fn run_resume(args: ResumeArgs, global: &GlobalArgs) -> anyhow::Resul
     )
 }
 
-fn run(target: Target, all: bool, change: Change, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+fn run(
+    target: ObjectTarget,
+    all: bool,
+    change: Change,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
     resources::block_on(async {
         let client = global.client().await?;
         let deadline = Instant::now() + global.timeout;
         let namespace = &global.namespace;
-        match target {
-            Target::Kustomization(n) => {
-                apply::<Kustomization>(&client, namespace, n.name, all, change, deadline).await
+        let (kind, name) = target.into_parts();
+        match kind {
+            TargetKind::Kustomization => {
+                apply::<Kustomization>(&client, namespace, name, all, change, deadline).await
             }
-            Target::Source(Source::Git(n)) | Target::Gitrepository(n) => {
-                apply::<GitRepository>(&client, namespace, n.name, all, change, deadline).await
+            TargetKind::GitRepository => {
+                apply::<GitRepository>(&client, namespace, name, all, change, deadline).await
             }
-            Target::Source(Source::Oci(n)) | Target::Ocirepository(n) => {
-                apply::<OCIRepository>(&client, namespace, n.name, all, change, deadline).await
+            TargetKind::OciRepository => {
+                apply::<OCIRepository>(&client, namespace, name, all, change, deadline).await
             }
         }?;
         Ok(ExitCode::SUCCESS)
