@@ -87,7 +87,7 @@ pub(super) async fn bootstrap(args: &GitArgs, global: &GlobalArgs) -> anyhow::Re
 
     // 3. Write and commit the manifests (in the temporary clone only).
     let dir = manifests::directory(&repo, &args.path, namespace)?;
-    manifests::check_no_unrelated_files(&dir)?;
+    manifests::check_no_unrelated_files(&repo, &dir)?;
     step("generating component manifests");
     let components = components_yaml(args, namespace)?;
     let sync = Sync {

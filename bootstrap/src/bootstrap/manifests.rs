@@ -35,8 +35,9 @@ pub(super) fn directory(repo: &Path, path: &str, namespace: &str) -> anyhow::Res
     Ok(repo.join(relative).join(namespace))
 }
 
-/// Refuses to write into a directory holding files bootstrap did not write.
-pub(super) fn check_no_unrelated_files(dir: &Path) -> anyhow::Result<()> {
+/// Refuses to write into a directory holding files bootstrap did not write; the error names
+/// the directory as it is in the repository at `repo`.
+pub(super) fn check_no_unrelated_files(repo: &Path, dir: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
@@ -47,8 +48,8 @@ pub(super) fn check_no_unrelated_files(dir: &Path) -> anyhow::Result<()> {
         .collect();
     if !unrelated.is_empty() {
         bail!(
-            "{} already holds files bootstrap did not write ({}); move them elsewhere or choose another --path",
-            dir.display(),
+            "{} in the repository already holds files bootstrap did not write ({}); move them elsewhere or choose another --path",
+            dir.strip_prefix(repo).unwrap_or(dir).display(),
             unrelated.join(", ")
         );
     }
@@ -156,13 +157,19 @@ mod tests {
 
     #[test]
     fn unrelated_files_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("sync.yaml"), "x").unwrap();
-        assert!(check_no_unrelated_files(dir.path()).is_ok());
-        std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
-        let error = check_no_unrelated_files(dir.path())
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path().join("clusters/dev/capstan-system");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("sync.yaml"), "x").unwrap();
+        assert!(check_no_unrelated_files(repo.path(), &dir).is_ok());
+        std::fs::write(dir.join("notes.txt"), "x").unwrap();
+        let error = check_no_unrelated_files(repo.path(), &dir)
             .unwrap_err()
             .to_string();
         assert!(error.contains("notes.txt"), "{error}");
+        assert!(
+            error.starts_with("clusters/dev/capstan-system in the repository"),
+            "{error}"
+        );
     }
 }
