@@ -142,7 +142,11 @@ fn run_helm(bin: &Path, dir: &Path, args: &[String]) -> Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(helm_error_text(&String::from_utf8_lossy(&out.stderr)))
+        // Helm names files by absolute path; the stored expectations are relative to the
+        // case folder, so they hold wherever the repository is checked out.
+        let prefix = format!("{}/", dir.display());
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(&prefix, "");
+        Err(helm_error_text(&stderr))
     }
 }
 
