@@ -7,7 +7,8 @@
 //! 2. Idle memory: the controller process with 100 Ready GitRepositories, after settling.
 //!
 //! Run: `cargo bench -p source-controller --bench artifact` (provisions the local cluster and
-//! git server like the tests do). Figures go to docs/benchmarks.md.
+//! git server like the tests do); add `-- --idle` for the idle-memory scenario alone. Figures go
+//! to docs/benchmarks.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -27,6 +28,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("--measure") => measure(&args[2..]),
         Some("--run-capstan") => run_capstan(&args[2], Path::new(&args[3])),
+        _ if args.iter().any(|a| a == "--idle") => idle_memory(&GitServer::start()),
         _ => orchestrate(),
     }
 }
@@ -199,6 +201,8 @@ fn idle_memory(server: &GitServer) {
         ];
         let controller = ControllerProcess::start(Path::new(env!("CARGO_BIN_EXE_source-controller")), cluster, namespace.name(), &args);
         let api: Api<capstan_api::source::GitRepository> = Api::namespaced(client.clone(), namespace.name());
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let at_start = Memory::of(controller.pid());
         for i in 0..IDLE_OBJECTS {
             let object = serde_json::from_value(serde_json::json!({
                 "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
@@ -218,12 +222,41 @@ fn idle_memory(server: &GitServer) {
         .unwrap_or_else(|e| panic!("{e}"));
         let converge = started.elapsed();
         tokio::time::sleep(Duration::from_secs(15)).await;
-        let status = std::fs::read_to_string(format!("/proc/{}/status", controller.pid())).unwrap_or_default();
-        let field = |name: &str| status.lines().find(|l| l.starts_with(name)).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0) / 1024.0).unwrap_or(0.0);
+        let idle = Memory::of(controller.pid());
         println!("\n## source-controller with {IDLE_OBJECTS} GitRepositories\n");
         println!("| measure | value |\n|---|---|");
         println!("| time until all Ready (from creation) | {:.1} s |", converge.as_secs_f64());
-        println!("| idle RSS (VmRSS, 15 s after all Ready) | {:.1} MiB |", field("VmRSS:"));
-        println!("| peak RSS (VmHWM) | {:.1} MiB |", field("VmHWM:"));
+        println!("| RSS with no objects (5 s after start) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", at_start.rss, at_start.anon, at_start.file);
+        println!("| idle RSS (VmRSS, 15 s after all Ready) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", idle.rss, idle.anon, idle.file);
+        println!("| peak RSS (VmHWM) | {:.1} MiB |", idle.peak);
     });
+}
+
+/// Resident memory of a process, in MiB, from `/proc/<pid>/status`.
+struct Memory {
+    rss: f64,
+    anon: f64,
+    file: f64,
+    peak: f64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Self {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
+        };
+        Memory {
+            rss: field("VmRSS:"),
+            anon: field("RssAnon:"),
+            file: field("RssFile:"),
+            peak: field("VmHWM:"),
+        }
+    }
 }

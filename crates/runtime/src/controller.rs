@@ -166,6 +166,7 @@ impl Runtime {
         let (reader, writer) = reflector::store();
         let stream = watcher(self.watched_api::<K>(), self.watcher_config())
             .default_backoff()
+            .modify(strip_managed_fields)
             .reflect(writer)
             .applied_objects()
             .predicate_filter(reconcile_predicate::<K>, Default::default());
@@ -201,6 +202,12 @@ pub fn reconcile_predicate<K: Resource>(object: &K) -> Option<u64> {
         .is_some_and(|f| f.iter().any(|f| f == capstan_api::FINALIZER))
         .hash(&mut hasher);
     Some(hasher.finish())
+}
+
+/// Drops `metadata.managedFields` before an object enters the cache: no reconciler reads them,
+/// and they are often larger than the rest of the object (Flux strips them the same way).
+pub fn strip_managed_fields<K: Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
 }
 
 /// The object reference of `object`, for `Controller::reconcile_on` triggers.
