@@ -214,3 +214,53 @@ pub fn strip_managed_fields<K: Resource>(object: &mut K) {
 pub fn object_ref<K: Resource<DynamicType = ()>>(object: &K) -> ObjectRef<K> {
     ObjectRef::new(&object.name_any()).within(&object.namespace().unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, Time};
+
+    fn object(generation: i64) -> ConfigMap {
+        let mut object = ConfigMap::default();
+        object.metadata.name = Some("app".into());
+        object.metadata.generation = Some(generation);
+        object
+    }
+
+    #[test]
+    fn managed_fields_never_enter_the_cache() {
+        let mut cached = object(1);
+        cached.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
+            manager: Some("kubectl".into()),
+            ..Default::default()
+        }]);
+        strip_managed_fields(&mut cached);
+        assert_eq!(cached.metadata.managed_fields, None);
+        assert_eq!(cached.metadata.name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn only_spec_changes_requests_and_deletion_trigger_a_reconcile() {
+        let base = reconcile_predicate(&object(1));
+        // A write that leaves the generation alone, like the controller's own status patch.
+        let mut same_generation = object(1);
+        same_generation.metadata.resource_version = Some("42".into());
+        same_generation.data = Some([("k".to_string(), "v".to_string())].into());
+        assert_eq!(reconcile_predicate(&same_generation), base);
+
+        assert_ne!(reconcile_predicate(&object(2)), base);
+        let mut requested = object(1);
+        requested.metadata.annotations = Some(
+            [(
+                annotation::RECONCILE_REQUESTED_AT.to_string(),
+                "now".to_string(),
+            )]
+            .into(),
+        );
+        assert_ne!(reconcile_predicate(&requested), base);
+        let mut deleting = object(1);
+        deleting.metadata.deletion_timestamp = Some(Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH));
+        assert_ne!(reconcile_predicate(&deleting), base);
+    }
+}
