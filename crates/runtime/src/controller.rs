@@ -205,7 +205,7 @@ pub fn reconcile_predicate<K: Resource>(object: &K) -> Option<u64> {
 }
 
 /// Drops `metadata.managedFields` before an object enters the cache: no reconciler reads them,
-/// and they are often larger than the rest of the object (Flux strips them the same way).
+/// and they are often larger than the rest of the object.
 pub fn strip_managed_fields<K: Resource>(object: &mut K) {
     object.meta_mut().managed_fields = None;
 }
