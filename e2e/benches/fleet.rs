@@ -12,7 +12,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use capstan_e2e::{GitOpsControllers, GitServer, TestNamespace, cluster, kubectl, wait_for};
+use capstan_e2e::{
+    GitOpsControllers, GitServer, ProcessMemory, TestNamespace, cluster, kubectl, mib, wait_for,
+};
 use kube::api::{Api, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kube::discovery::ApiResource;
 use serde_json::json;
@@ -77,7 +79,7 @@ async fn main() {
         .unwrap_or_else(|e| panic!("requesting the source reconcile: {e}"));
     all_applied(&kustomizations, &revision).await;
     let capstan_change = start.elapsed();
-    let controller_rss = peak_rss_kib(controllers.kustomize.pid());
+    let controller_rss = ProcessMemory::of(controllers.kustomize.pid()).peak_kib;
 
     // kubectl: the same objects, in another namespace.
     let copy = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
@@ -105,7 +107,7 @@ async fn main() {
     }
     println!(
         "\nkustomize-controller peak RSS: {:.1} MiB",
-        controller_rss as f64 / 1024.0
+        mib(controller_rss)
     );
 }
 
@@ -185,14 +187,4 @@ fn kubectl_apply(dir: &Path) -> Duration {
         String::from_utf8_lossy(&output.stderr)
     );
     start.elapsed()
-}
-
-/// The process's peak resident set (`VmHWM`), in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }

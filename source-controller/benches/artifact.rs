@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use capstan_e2e::{ControllerProcess, GitServer, TestNamespace, cluster, free_port, wait_for};
+use capstan_e2e::{
+    ControllerProcess, GitServer, ProcessMemory, TestNamespace, cluster, free_port, mib, wait_for,
+};
 use capstan_git::{Auth, Checkout, Deadline, Remote};
 use kube::api::{Api, PostParams};
 use source_controller::storage::{ArchiveLimits, ArtifactDir, IgnoreRules, Storage};
@@ -202,7 +204,7 @@ fn idle_memory(server: &GitServer) {
         let controller = ControllerProcess::start(Path::new(env!("CARGO_BIN_EXE_source-controller")), cluster, namespace.name(), &args);
         let api: Api<capstan_api::source::GitRepository> = Api::namespaced(client.clone(), namespace.name());
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let at_start = Memory::of(controller.pid());
+        let at_start = ProcessMemory::of(controller.pid());
         for i in 0..IDLE_OBJECTS {
             let object = serde_json::from_value(serde_json::json!({
                 "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
@@ -222,41 +224,12 @@ fn idle_memory(server: &GitServer) {
         .unwrap_or_else(|e| panic!("{e}"));
         let converge = started.elapsed();
         tokio::time::sleep(Duration::from_secs(15)).await;
-        let idle = Memory::of(controller.pid());
+        let idle = ProcessMemory::of(controller.pid());
         println!("\n## source-controller with {IDLE_OBJECTS} GitRepositories\n");
         println!("| measure | value |\n|---|---|");
         println!("| time until all Ready (from creation) | {:.1} s |", converge.as_secs_f64());
-        println!("| RSS with no objects (5 s after start) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", at_start.rss, at_start.anon, at_start.file);
-        println!("| idle RSS (VmRSS, 15 s after all Ready) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", idle.rss, idle.anon, idle.file);
-        println!("| peak RSS (VmHWM) | {:.1} MiB |", idle.peak);
+        println!("| RSS with no objects (5 s after start) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", mib(at_start.rss_kib), mib(at_start.anon_kib), mib(at_start.file_kib));
+        println!("| idle RSS (VmRSS, 15 s after all Ready) | {:.1} MiB (anonymous {:.1}, file-backed {:.1}) |", mib(idle.rss_kib), mib(idle.anon_kib), mib(idle.file_kib));
+        println!("| peak RSS (VmHWM) | {:.1} MiB |", mib(idle.peak_kib));
     });
-}
-
-/// Resident memory of a process, in MiB, from `/proc/<pid>/status`.
-struct Memory {
-    rss: f64,
-    anon: f64,
-    file: f64,
-    peak: f64,
-}
-
-impl Memory {
-    fn of(pid: u32) -> Self {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        Memory {
-            rss: field("VmRSS:"),
-            anon: field("RssAnon:"),
-            file: field("RssFile:"),
-            peak: field("VmHWM:"),
-        }
-    }
 }
